@@ -1,0 +1,59 @@
+package io.patienttwin.fhir;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.SQLException;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+
+/**
+ * PatientTwin's error policy at the FHIR boundary: concurrent-write collisions become 409, a 413 raised
+ * while reading the body keeps its status, and anything unexpected becomes a 500 with a generic message
+ * and an incident id — the details go to the log, never to the client.
+ */
+@Interceptor
+@ApplicationScoped
+public class FhirErrorInterceptor {
+
+    private static final Logger LOG = Logger.getLogger(FhirErrorInterceptor.class);
+
+    @Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
+    public BaseServerResponseException translate(RequestDetails request, Throwable exception) {
+        if (exception instanceof BaseServerResponseException known) {
+            Throwable cause = known.getCause();
+            if (known instanceof InternalErrorException
+                    && cause != null
+                    && !(cause instanceof BaseServerResponseException)) {
+                return translate(request, cause);
+            }
+            return known;
+        }
+        for (Throwable t = exception; t != null; t = t.getCause()) {
+            if (t instanceof BaseServerResponseException known) {
+                return known;
+            }
+            if (t instanceof SQLException sql
+                    && sql.getSQLState() != null
+                    && (sql.getSQLState().equals("23505")
+                            || sql.getSQLState().equals("40001")
+                            || sql.getSQLState().equals("40P01"))) {
+                return new ResourceVersionConflictException(
+                        "PT-STORE-409: a concurrent write to the same resource won; retry the request");
+            }
+        }
+        String incident = UUID.randomUUID().toString();
+        LOG.errorf(
+                exception,
+                "Unexpected error on %s %s (incident %s)",
+                request.getRequestType(),
+                request.getCompleteUrl(),
+                incident);
+        return new InternalErrorException("PT-500: internal error, incident " + incident);
+    }
+}

@@ -1,0 +1,73 @@
+package io.patienttwin.fhir;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.api.EncodingEnum;
+import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
+import ca.uhn.fhir.rest.server.RestfulServer;
+import ca.uhn.fhir.rest.server.provider.ServerCapabilityStatementProvider;
+import ca.uhn.fhir.rest.server.util.FhirContextSearchParamRegistry;
+import jakarta.inject.Inject;
+import jakarta.servlet.annotation.WebServlet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+
+/**
+ * The FHIR R4 REST endpoint at /fhir: HAPI's plain server with one provider per R4 resource type, the
+ * system provider, and PatientTwin's error handling. {@link #initialize()} runs before Flyway has
+ * migrated, so nothing here touches the database.
+ */
+@WebServlet(urlPatterns = "/fhir/*", loadOnStartup = 1)
+public class FhirServlet extends RestfulServer {
+
+    @Inject
+    ResourceService writes;
+
+    @Inject
+    ReadService reads;
+
+    @Inject
+    ValidateOperation validation;
+
+    @Inject
+    SystemProvider systemProvider;
+
+    @Inject
+    FhirErrorInterceptor errors;
+
+    public FhirServlet() {
+        super(FhirContext.forR4Cached());
+    }
+
+    @Override
+    protected void initialize() {
+        setDefaultResponseEncoding(EncodingEnum.JSON);
+        setDefaultPrettyPrint(false);
+        // Page sizes are applied by the providers (SearchRequests); config mappings are not yet
+        // available while the servlet container boots, so only the plain config is read here.
+        ConfigProvider.getConfig()
+                .getOptionalValue("twin.fhir.base-url", String.class)
+                .ifPresent(base -> setServerAddressStrategy(new HardcodedServerAddressStrategy(base)));
+        setServerName("PatientTwin");
+        setImplementationDescription("PatientTwin FHIR R4 server");
+        registerInterceptor(errors);
+        registerInterceptor(new CapabilityStatementCustomizer());
+        List<Object> providers = new ArrayList<>();
+        FhirContext fhirContext = getFhirContext();
+        for (String type : new TreeSet<>(fhirContext.getResourceTypes())) {
+            if (type.equals("Patient")) {
+                providers.add(new PatientResourceProvider(writes, reads, validation));
+            } else {
+                Class<? extends IBaseResource> resourceClass =
+                        fhirContext.getResourceDefinition(type).getImplementingClass();
+                providers.add(new ResourceTypeProvider(resourceClass, type, writes, reads, validation));
+            }
+        }
+        registerProviders(providers);
+        registerProvider(systemProvider);
+        setServerConformanceProvider(
+                new ServerCapabilityStatementProvider(this, new FhirContextSearchParamRegistry(fhirContext), null));
+    }
+}

@@ -1,0 +1,147 @@
+package io.patienttwin.fhir;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.model.api.ResourceMetadataKeyEnum;
+import ca.uhn.fhir.model.valueset.BundleEntrySearchModeEnum;
+import ca.uhn.fhir.model.valueset.BundleEntryTransactionMethodEnum;
+import ca.uhn.fhir.rest.api.server.IBundleProvider;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import io.patienttwin.fhir.store.GatedResourceReader;
+import io.patienttwin.fhir.store.SearchRequest;
+import io.patienttwin.fhir.store.StoredResource;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.InstantType;
+
+/**
+ * The FHIR read interactions over the {@link GatedResourceReader}: parses stored JSON, maps missing
+ * and deleted resources to 404 and 410, and builds offset-paged result sets with exact totals.
+ */
+@ApplicationScoped
+public class ReadService {
+
+    /** Most resources a page may pull in through _include and _revinclude together. */
+    static final int MAX_INCLUDES = 1000;
+
+    private final GatedResourceReader reader;
+    private final SearchRequests searchRequests;
+    private final FhirContext fhirContext;
+
+    public ReadService(GatedResourceReader reader, SearchRequests searchRequests, FhirContext fhirContext) {
+        this.reader = reader;
+        this.searchRequests = searchRequests;
+        this.fhirContext = fhirContext;
+    }
+
+    /** The current version; 404 if it never existed, 410 if deleted. */
+    public IBaseResource read(String type, String id) {
+        StoredResource stored = reader.read(type, id).orElseThrow(() -> notFound(type, id));
+        if (stored.deleted()) {
+            throw new ResourceGoneException(
+                    "PT-FHIR-410: " + type + "/" + id + " was deleted in version " + stored.version());
+        }
+        return parse(stored);
+    }
+
+    /** A given version; 404 if it does not exist, 410 if that version is a deletion. */
+    public IBaseResource vread(String type, String id, String version) {
+        long number;
+        try {
+            number = Long.parseLong(version);
+        } catch (NumberFormatException e) {
+            throw notFound(type, id + "/_history/" + version);
+        }
+        StoredResource stored =
+                reader.vread(type, id, number).orElseThrow(() -> notFound(type, id + "/_history/" + version));
+        if (stored.deleted()) {
+            throw new ResourceGoneException(
+                    "PT-FHIR-410: version " + version + " of " + type + "/" + id + " is a deletion");
+        }
+        return parse(stored);
+    }
+
+    /** A search page with includes; only the count for {@code _summary=count} or {@code _count=0}. */
+    public IBundleProvider search(String type, java.util.Map<String, String[]> parameters, boolean countOnly) {
+        SearchRequest request = searchRequests.fromParameters(type, parameters);
+        long total = reader.count(request);
+        if (countOnly || request.count() == 0 || request.offset() >= total) {
+            return new PageBundleProvider(List.of(), request.offset(), request.count(), total);
+        }
+        List<StoredResource> page = reader.search(request);
+        List<IBaseResource> resources = new ArrayList<>(page.size());
+        for (StoredResource stored : page) {
+            resources.add(withMode(parse(stored), BundleEntrySearchModeEnum.MATCH));
+        }
+        int budget = MAX_INCLUDES;
+        for (StoredResource stored : reader.includes(page, request.includes(), budget)) {
+            resources.add(withMode(parse(stored), BundleEntrySearchModeEnum.INCLUDE));
+            budget--;
+        }
+        for (StoredResource stored : reader.revIncludes(page, request.revIncludes(), Math.max(budget, 0))) {
+            resources.add(withMode(parse(stored), BundleEntrySearchModeEnum.INCLUDE));
+        }
+        return new PageBundleProvider(resources, request.offset(), request.count(), total);
+    }
+
+    /** A page of a history: instance (type and id), type (type only) or system (neither). */
+    public IBundleProvider history(String type, String id, Date since, Integer count, Integer offset) {
+        Instant from = since == null ? null : since.toInstant();
+        if (id != null && reader.read(type, id).isEmpty()) {
+            throw notFound(type, id);
+        }
+        int size = searchRequests.pageSize(count == null ? null : count.toString());
+        int start = offset == null ? 0 : Math.max(offset, 0);
+        long total = reader.historyCount(type, id, from);
+        List<IBaseResource> resources = new ArrayList<>();
+        for (StoredResource stored : reader.history(type, id, from, start, size)) {
+            resources.add(historyEntry(stored));
+        }
+        return new PageBundleProvider(resources, start, size, total);
+    }
+
+    /** A page of everything in a patient's compartment. */
+    public IBundleProvider everything(String patientId, Integer count, Integer offset) {
+        read("Patient", patientId);
+        int size = searchRequests.pageSize(count == null ? null : count.toString());
+        int start = offset == null ? 0 : Math.max(offset, 0);
+        long total = reader.compartmentCount(patientId);
+        List<IBaseResource> resources = new ArrayList<>();
+        for (StoredResource stored : reader.compartment(patientId, start, size)) {
+            resources.add(withMode(parse(stored), BundleEntrySearchModeEnum.MATCH));
+        }
+        return new PageBundleProvider(resources, start, size, total);
+    }
+
+    IBaseResource parse(StoredResource stored) {
+        return fhirContext.newJsonParser().parseResource(stored.json());
+    }
+
+    private IBaseResource historyEntry(StoredResource stored) {
+        IBaseResource resource;
+        if (stored.deleted()) {
+            resource = fhirContext.getResourceDefinition(stored.type()).newInstance();
+            resource.setId(new IdType(stored.type(), stored.id(), Long.toString(stored.version())));
+            ResourceMetadataKeyEnum.DELETED_AT.put(resource, new InstantType(Date.from(stored.lastUpdated())));
+        } else {
+            resource = parse(stored);
+        }
+        ResourceMetadataKeyEnum.ENTRY_TRANSACTION_METHOD.put(
+                resource, BundleEntryTransactionMethodEnum.valueOf(stored.method()));
+        return resource;
+    }
+
+    private static IBaseResource withMode(IBaseResource resource, BundleEntrySearchModeEnum mode) {
+        ResourceMetadataKeyEnum.ENTRY_SEARCH_MODE.put(resource, mode);
+        return resource;
+    }
+
+    private static ResourceNotFoundException notFound(String type, String id) {
+        return new ResourceNotFoundException("PT-FHIR-404: " + type + "/" + id + " is not known");
+    }
+}

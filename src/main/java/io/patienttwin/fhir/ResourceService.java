@@ -1,0 +1,117 @@
+package io.patienttwin.fhir;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
+import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import ca.uhn.fhir.validation.ResultSeverityEnum;
+import ca.uhn.fhir.validation.ValidationResult;
+import io.patienttwin.fhir.store.GatedResourceReader;
+import io.patienttwin.fhir.store.ResourceStore;
+import io.patienttwin.fhir.store.WriteOutcome;
+import io.patienttwin.fhir.validation.ProfileValidator;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+import java.util.List;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.OperationOutcome;
+
+/**
+ * The FHIR write interactions with their HTTP semantics (conditional create, If-Match, validation on
+ * write), each in one database transaction. Reads go straight to the {@link GatedResourceReader}.
+ */
+@ApplicationScoped
+public class ResourceService {
+
+    private final ResourceStore store;
+    private final GatedResourceReader reader;
+    private final SearchRequests searchRequests;
+    private final ProfileValidator validator;
+    private final FhirConfig config;
+    private final FhirContext fhirContext;
+
+    public ResourceService(
+            ResourceStore store,
+            GatedResourceReader reader,
+            SearchRequests searchRequests,
+            ProfileValidator validator,
+            FhirConfig config,
+            FhirContext fhirContext) {
+        this.store = store;
+        this.reader = reader;
+        this.searchRequests = searchRequests;
+        this.validator = validator;
+        this.config = config;
+        this.fhirContext = fhirContext;
+    }
+
+    /**
+     * Creates a resource; with {@code ifNoneExist} ({@code Type?criteria}) an existing single match is
+     * returned instead, and several matches are a 412.
+     */
+    @Transactional
+    public WriteOutcome create(IBaseResource resource, String ifNoneExist) {
+        String type = fhirContext.getResourceType(resource);
+        if (ifNoneExist != null && !ifNoneExist.isBlank()) {
+            List<String> matches = reader.matchingIds(searchRequests.fromConditionalUrl(type, ifNoneExist), 2);
+            if (matches.size() > 1) {
+                throw new PreconditionFailedException(
+                        "PT-FHIR-412-CONDITIONAL: " + ifNoneExist + " matches more than one " + type);
+            }
+            if (matches.size() == 1) {
+                return new WriteOutcome(type, matches.get(0), 0, null, false, false, null);
+            }
+        }
+        validateOnWrite(resource);
+        return flushed(store.create(resource, null));
+    }
+
+    /** Updates (or creates under the client's id) a resource; {@code expectedVersion} comes from If-Match. */
+    @Transactional
+    public WriteOutcome update(String type, String id, IBaseResource resource, Long expectedVersion) {
+        String bodyId = resource.getIdElement().getIdPart();
+        if (bodyId == null) {
+            throw new InvalidRequestException("PT-FHIR-400-ID: the resource in an update must carry its id");
+        }
+        if (!bodyId.equals(id)) {
+            throw new InvalidRequestException(
+                    "PT-FHIR-400-ID: resource id '" + bodyId + "' does not match the URL id '" + id + "'");
+        }
+        validateOnWrite(resource);
+        return flushed(store.update(type, id, resource, expectedVersion));
+    }
+
+    @Transactional
+    public WriteOutcome delete(String type, String id, Long expectedVersion) {
+        return flushed(store.delete(type, id, expectedVersion));
+    }
+
+    /** Writes the index rows inside the method, so errors surface here and not at commit. */
+    private WriteOutcome flushed(WriteOutcome outcome) {
+        store.flushIfAtLeast(1);
+        return outcome;
+    }
+
+    /** Refuses an invalid resource with 422 when validation on write is switched on. */
+    void validateOnWrite(IBaseResource resource) {
+        if (!config.validateOnWrite()) {
+            return;
+        }
+        ValidationResult result = validator.validate(resource, null);
+        boolean errors = result.getMessages().stream()
+                .anyMatch(m ->
+                        m.getSeverity() == ResultSeverityEnum.ERROR || m.getSeverity() == ResultSeverityEnum.FATAL);
+        if (errors) {
+            OperationOutcome outcome = (OperationOutcome) result.toOperationOutcome();
+            outcome.getIssue()
+                    .add(
+                            0,
+                            new OperationOutcome.OperationOutcomeIssueComponent()
+                                    .setSeverity(OperationOutcome.IssueSeverity.ERROR)
+                                    .setCode(OperationOutcome.IssueType.INVALID)
+                                    .setDiagnostics(
+                                            "PT-FHIR-422-VALIDATION: the resource does not conform to R4 or its profiles"));
+            throw new UnprocessableEntityException(fhirContext, outcome);
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package io.patienttwin.fhir.store;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
+import jakarta.transaction.Transactional;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Resource;
+
+/**
+ * The write side of the FHIR store: create, update and delete of any R4 resource, each producing a
+ * new immutable version and fresh search-index rows in the caller's transaction. Version checks take
+ * a row lock, so concurrent writers of one resource are serialized and never lose an update.
+ */
+@ApplicationScoped
+public class ResourceStore {
+
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
+
+    private final FhirContext fhirContext;
+    private final SearchIndexer indexer;
+    private final PendingWrites pending;
+
+    public ResourceStore(FhirContext fhirContext, SearchIndexer indexer, PendingWrites pending) {
+        this.fhirContext = fhirContext;
+        this.indexer = indexer;
+        this.pending = pending;
+    }
+
+    /** A new server-assigned logical id. */
+    public static String newId() {
+        return UUID.randomUUID().toString();
+    }
+
+    /** Whether a string is a valid FHIR logical id. */
+    public static boolean isValidId(String id) {
+        return id != null && ID.matcher(id).matches();
+    }
+
+    /** Stores a new resource under a fresh server-assigned id, or {@code id} when the caller chose one. */
+    @Transactional
+    public WriteOutcome create(IBaseResource resource, String id) {
+        return create(resource, id, "POST");
+    }
+
+    private WriteOutcome create(IBaseResource resource, String id, String method) {
+        String type = fhirContext.getResourceType(resource);
+        String logicalId = id == null ? newId() : requireValidId(id);
+        FhirResourceEntity entity = new FhirResourceEntity();
+        entity.type = type;
+        entity.resourceId = logicalId;
+        entity.version = 0;
+        return writeVersion(entity, resource, method, true);
+    }
+
+    /**
+     * Replaces a resource with a new version, or creates it under the client's id when absent.
+     *
+     * @param expectedVersion the version the client believes current (If-Match), or null to skip the check
+     */
+    @Transactional
+    public WriteOutcome update(String type, String id, IBaseResource resource, Long expectedVersion) {
+        requireValidId(id);
+        Optional<FhirResourceEntity> existing = lockCurrent(type, id);
+        if (existing.isEmpty()) {
+            if (expectedVersion != null) {
+                throw new PreconditionFailedException("PT-STORE-412: " + type + "/" + id
+                        + " does not exist, so version " + expectedVersion + " cannot match");
+            }
+            return create(resource, id, "PUT");
+        }
+        FhirResourceEntity entity = existing.get();
+        checkVersion(entity, expectedVersion);
+        return writeVersion(entity, resource, "PUT", entity.deleted);
+    }
+
+    /** Deletes a resource (a new version without body); a missing or already deleted one is a no-op. */
+    @Transactional
+    public WriteOutcome delete(String type, String id, Long expectedVersion) {
+        Optional<FhirResourceEntity> existing = lockCurrent(type, id);
+        if (existing.isEmpty() || existing.get().deleted) {
+            return new WriteOutcome(
+                    type, id, existing.map(e -> e.version).orElse(0L), Instant.now(), false, false, null);
+        }
+        FhirResourceEntity entity = existing.get();
+        checkVersion(entity, expectedVersion);
+        Instant now = now();
+        entity.version += 1;
+        entity.deleted = true;
+        entity.lastUpdated = now;
+        persistVersion(entity, "DELETE", null);
+        pending.reindex(entity.pid, true, type, null);
+        return new WriteOutcome(type, id, entity.version, now, false, true, null);
+    }
+
+    /** Writes pending index rows if the current transaction has gathered at least {@code threshold}. */
+    public void flushIfAtLeast(int threshold) {
+        if (pending.size() >= threshold) {
+            pending.flush();
+        }
+    }
+
+    private WriteOutcome writeVersion(
+            FhirResourceEntity entity, IBaseResource resource, String method, boolean indexWasEmpty) {
+        Instant now = now();
+        boolean isNew = entity.pid == null;
+        entity.version += 1;
+        entity.deleted = false;
+        entity.lastUpdated = now;
+        Resource r4 = (Resource) resource;
+        r4.setIdElement(new IdType(entity.type, entity.resourceId, Long.toString(entity.version)));
+        r4.getMeta().setVersionId(Long.toString(entity.version));
+        r4.getMeta().setLastUpdated(java.util.Date.from(now));
+        ResourceIndex index = indexer.index(resource);
+        entity.patientId = "Patient".equals(entity.type) ? entity.resourceId : index.compartmentPatient();
+        entity.securityLabels = r4.getMeta().getSecurity().isEmpty()
+                ? null
+                : r4.getMeta().getSecurity().stream().map(Coding::getCode).collect(Collectors.joining(","));
+        if (isNew) {
+            entity.persist();
+        }
+        String json = fhirContext.newJsonParser().encodeResourceToString(resource);
+        persistVersion(entity, method, json);
+        pending.reindex(entity.pid, !isNew && !indexWasEmpty, entity.type, index);
+        return new WriteOutcome(
+                entity.type, entity.resourceId, entity.version, now, isNew || indexWasEmpty, true, resource);
+    }
+
+    private static void persistVersion(FhirResourceEntity entity, String method, String json) {
+        FhirResourceVersionEntity version = new FhirResourceVersionEntity();
+        version.key = new FhirResourceVersionEntity.Key(entity.pid, entity.version);
+        version.type = entity.type;
+        version.resourceId = entity.resourceId;
+        version.deleted = json == null;
+        version.lastUpdated = entity.lastUpdated;
+        version.method = method;
+        version.body = json;
+        version.persist();
+    }
+
+    private static Optional<FhirResourceEntity> lockCurrent(String type, String id) {
+        return FhirResourceEntity.<FhirResourceEntity>find("type = ?1 and resourceId = ?2", type, id)
+                .withLock(LockModeType.PESSIMISTIC_WRITE)
+                .firstResultOptional();
+    }
+
+    private static void checkVersion(FhirResourceEntity entity, Long expectedVersion) {
+        if (expectedVersion != null && expectedVersion != entity.version) {
+            throw new PreconditionFailedException("PT-STORE-412: " + entity.type + "/" + entity.resourceId
+                    + " is at version " + entity.version + ", not " + expectedVersion);
+        }
+    }
+
+    private static String requireValidId(String id) {
+        if (!isValidId(id)) {
+            throw new InvalidRequestException("PT-STORE-400: invalid resource id '" + id + "'");
+        }
+        return id;
+    }
+
+    private static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    }
+}

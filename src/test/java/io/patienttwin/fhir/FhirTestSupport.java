@@ -1,0 +1,95 @@
+package io.patienttwin.fhir;
+
+import static io.restassured.RestAssured.given;
+
+import ca.uhn.fhir.context.FhirContext;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Resource;
+
+/**
+ * Shared helpers for HTTP tests of /fhir: JSON encoding with HAPI, a unique tag per test so that each
+ * test searches only its own data, and request shortcuts.
+ */
+public final class FhirTestSupport {
+
+    public static final FhirContext FHIR = FhirContext.forR4Cached();
+    public static final String FHIR_JSON = "application/fhir+json; charset=UTF-8";
+    public static final String TAG_SYSTEM = "urn:patienttwin:test";
+
+    private FhirTestSupport() {}
+
+    /** A fresh tag code; put it on a test's resources and add {@link #tagParam(String)} to its searches. */
+    public static String newTag() {
+        return UUID.randomUUID().toString();
+    }
+
+    public static String tagParam(String tag) {
+        return TAG_SYSTEM + "|" + tag;
+    }
+
+    /** Adds the test tag to a resource's meta and returns it. */
+    public static <T extends Resource> T tagged(T resource, String tag) {
+        resource.getMeta().addTag(TAG_SYSTEM, tag, null);
+        return resource;
+    }
+
+    public static String json(IBaseResource resource) {
+        return FHIR.newJsonParser().encodeResourceToString(resource);
+    }
+
+    @SuppressWarnings("unchecked")
+    public static <T extends IBaseResource> T parse(String json, Class<T> type) {
+        return type.isInterface() || java.lang.reflect.Modifier.isAbstract(type.getModifiers())
+                ? (T) FHIR.newJsonParser().parseResource(json)
+                : FHIR.newJsonParser().parseResource(type, json);
+    }
+
+    public static RequestSpecification fhir() {
+        return given().accept(FHIR_JSON).contentType(FHIR_JSON);
+    }
+
+    /** POSTs a resource and returns its server-assigned logical id (asserting 201). */
+    public static String create(Resource resource) {
+        Response response = fhir().body(json(resource)).post("/fhir/" + resource.fhirType());
+        response.then().statusCode(201);
+        return parse(response.asString(), Resource.class).getIdElement().getIdPart();
+    }
+
+    /** Runs a search (path with query, e.g. {@code Patient?name=x}) and returns the Bundle (asserting 200). */
+    public static Bundle search(String pathAndQuery) {
+        Response response = fhir().get("/fhir/" + pathAndQuery);
+        response.then().statusCode(200);
+        return parse(response.asString(), Bundle.class);
+    }
+
+    /**
+     * Sends a search with query parameters that RestAssured encodes (so {@code |}, {@code :} and {@code +}
+     * are safe); each name maps to its repetitions, which the server ANDs. Returns the raw response.
+     */
+    public static Response searchResponse(String type, Map<String, List<String>> parameters) {
+        RequestSpecification request = fhir();
+        parameters.forEach((name, values) -> values.forEach(value -> request.queryParam(name, value)));
+        return request.get("/fhir/" + type);
+    }
+
+    /** Like {@link #searchResponse(String, Map)}, asserting 200 and returning the Bundle. */
+    public static Bundle search(String type, Map<String, List<String>> parameters) {
+        Response response = searchResponse(type, parameters);
+        response.then().statusCode(200);
+        return parse(response.asString(), Bundle.class);
+    }
+
+    /** The logical ids of the bundle's entries with search mode match, in order. */
+    public static List<String> matchIds(Bundle bundle) {
+        return bundle.getEntry().stream()
+                .filter(e -> !e.hasSearch() || e.getSearch().getMode() == Bundle.SearchEntryMode.MATCH)
+                .map(e -> e.getResource().getIdElement().getIdPart())
+                .toList();
+    }
+}
