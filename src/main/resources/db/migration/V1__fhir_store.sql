@@ -36,6 +36,8 @@ create index ix_fhir_version_type_updated on fhir_resource_version (res_type, la
 create index ix_fhir_version_updated on fhir_resource_version (last_updated);
 
 -- Search indexes: one row per extracted value of a search parameter of the current version.
+-- Each value index ends with resource_pid, so a criterion is answered by an index-only scan and
+-- several criteria are intersected without touching the table.
 create table idx_string (
     resource_pid bigint       not null references fhir_resource (pid),
     res_type     varchar(64)  not null,
@@ -43,7 +45,7 @@ create table idx_string (
     value_norm   varchar(200) not null,
     value_exact  varchar(200) not null
 );
-create index ix_idx_string_norm on idx_string (res_type, name, value_norm);
+create index ix_idx_string_norm on idx_string (res_type, name, value_norm, resource_pid);
 create index ix_idx_string_pid on idx_string (resource_pid);
 
 create table idx_token (
@@ -53,7 +55,7 @@ create table idx_token (
     system       varchar(256),
     code         varchar(256)
 );
-create index ix_idx_token_code on idx_token (res_type, name, code, system);
+create index ix_idx_token_code on idx_token (res_type, name, code, system, resource_pid);
 create index ix_idx_token_pid on idx_token (resource_pid);
 
 create table idx_reference (
@@ -66,7 +68,7 @@ create table idx_reference (
     -- true when this reference makes the resource a member of the target patient's compartment
     patient_compartment boolean not null
 );
-create index ix_idx_reference_target on idx_reference (target_id, target_type, name, res_type);
+create index ix_idx_reference_target on idx_reference (target_id, target_type, name, res_type, resource_pid);
 create index ix_idx_reference_pid on idx_reference (resource_pid);
 create index ix_idx_reference_url on idx_reference (target_url);
 
@@ -77,7 +79,7 @@ create table idx_date (
     low_value    timestamp with time zone,
     high_value   timestamp with time zone
 );
-create index ix_idx_date_low on idx_date (res_type, name, low_value);
+create index ix_idx_date_low on idx_date (res_type, name, low_value, resource_pid);
 create index ix_idx_date_pid on idx_date (resource_pid);
 
 create table idx_quantity (
@@ -89,7 +91,7 @@ create table idx_quantity (
     system       varchar(256),
     code         varchar(128)
 );
-create index ix_idx_quantity_value on idx_quantity (res_type, name, value_num);
+create index ix_idx_quantity_value on idx_quantity (res_type, name, value_num, resource_pid);
 create index ix_idx_quantity_pid on idx_quantity (resource_pid);
 
 create table idx_uri (
@@ -98,5 +100,5 @@ create table idx_uri (
     name         varchar(100) not null,
     uri          varchar(512) not null
 );
-create index ix_idx_uri_value on idx_uri (res_type, name, uri);
+create index ix_idx_uri_value on idx_uri (res_type, name, uri, resource_pid);
 create index ix_idx_uri_pid on idx_uri (resource_pid);

@@ -69,11 +69,12 @@ public class ReadService {
     /** A search page with includes; only the count for {@code _summary=count} or {@code _count=0}. */
     public IBundleProvider search(String type, java.util.Map<String, String[]> parameters, boolean countOnly) {
         SearchRequest request = searchRequests.fromParameters(type, parameters);
-        long total = reader.count(request);
-        if (countOnly || request.count() == 0 || request.offset() >= total) {
-            return new PageBundleProvider(List.of(), request.offset(), request.count(), total);
+        if (countOnly || request.count() == 0) {
+            return new PageBundleProvider(List.of(), request.offset(), request.count(), reader.count(request));
         }
-        List<StoredResource> page = reader.search(request);
+        GatedResourceReader.Page result = reader.search(request);
+        long total = result.total();
+        List<StoredResource> page = result.resources();
         List<IBaseResource> resources = new ArrayList<>(page.size());
         for (StoredResource stored : page) {
             resources.add(withMode(parse(stored), BundleEntrySearchModeEnum.MATCH));

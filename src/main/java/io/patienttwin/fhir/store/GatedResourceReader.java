@@ -83,21 +83,35 @@ public class GatedResourceReader {
         return Jdbc.count(em, "select count(*) from fhir_resource r where " + sql.where(), sql.binds());
     }
 
-    /** One page of matching resources (current versions), in the requested order. */
-    public List<StoredResource> search(SearchRequest request) {
+    /** One page of a search and the exact number of matches of the whole search. */
+    public record Page(long total, List<StoredResource> resources) {}
+
+    /**
+     * One page of matching resources (current versions), in the requested order, with the exact
+     * total. One query computes both (a window count over the matches, taken before the limit); only
+     * a page past the end needs a second query for the total.
+     */
+    public Page search(SearchRequest request) {
         require(new AccessRequest("search-type", request.type(), null));
         SearchQueryBuilder.Sql sql = new SearchQueryBuilder(registry).build(request);
         List<Object> binds = new ArrayList<>(sql.binds());
         binds.addAll(sql.orderBinds());
         binds.add(request.count());
         binds.add(request.offset());
-        List<Long> pids = Jdbc.query(
+        List<long[]> rows = Jdbc.query(
                 em,
-                "select r.pid from fhir_resource r where " + sql.where() + " order by " + sql.orderBy()
-                        + " limit ? offset ?",
+                "select r.pid, count(*) over () from fhir_resource r where " + sql.where() + " order by "
+                        + sql.orderBy() + " limit ? offset ?",
                 binds,
-                rs -> rs.getLong(1));
-        return loadCurrent(pids);
+                rs -> new long[] {rs.getLong(1), rs.getLong(2)});
+        if (rows.isEmpty()) {
+            long total = request.offset() == 0
+                    ? 0
+                    : Jdbc.count(em, "select count(*) from fhir_resource r where " + sql.where(), sql.binds());
+            return new Page(total, List.of());
+        }
+        return new Page(
+                rows.get(0)[1], loadCurrent(rows.stream().map(row -> row[0]).toList()));
     }
 
     /** Logical ids of current resources matching a search, at most {@code limit} of them. */

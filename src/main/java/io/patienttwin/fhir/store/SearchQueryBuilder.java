@@ -13,7 +13,7 @@ import org.hl7.fhir.r4.model.IdType;
 
 /**
  * Translates a {@link SearchRequest} into SQL over the resource table and the index tables: one
- * EXISTS sub-query per parameter repetition (AND), OR inside it for comma-separated values. Every
+ * pid sub-query per parameter repetition, intersected (AND), OR inside it for comma-separated values. Every
  * value is a bind parameter. Stateless; one instance per query.
  */
 final class SearchQueryBuilder {
@@ -25,18 +25,42 @@ final class SearchQueryBuilder {
 
     private final SearchParameterRegistry registry;
     private final List<Object> binds = new ArrayList<>();
+    private String resourceType;
+
+    /** How a criterion that selects the resources having some index row begins (see indexMatches). */
+    private static final String PID_SET = "select i.resource_pid from ";
 
     SearchQueryBuilder(SearchParameterRegistry registry) {
         this.registry = registry;
     }
 
     Sql build(SearchRequest request) {
+        resourceType = request.type();
         StringBuilder where = new StringBuilder("r.res_type = ? and r.deleted = false");
         binds.add(request.type());
+        List<String> pidSets = new ArrayList<>();
+        List<Object> pidSetBinds = new ArrayList<>();
         for (Map.Entry<String, List<String>> criterion : request.criteria().entrySet()) {
             for (String repetition : criterion.getValue()) {
-                where.append(" and ").append(criterion(request.type(), criterion.getKey(), repetition));
+                int mark = binds.size();
+                String sql = criterion(request.type(), criterion.getKey(), repetition);
+                if (sql.startsWith(PID_SET)) {
+                    List<Object> own = binds.subList(mark, binds.size());
+                    pidSets.add(sql);
+                    pidSetBinds.addAll(own);
+                    own.clear();
+                } else {
+                    where.append(" and ").append(sql);
+                }
             }
+        }
+        if (!pidSets.isEmpty()) {
+            // The positive criteria intersect index-only scans of their index tables, so a search
+            // touches only the resources that match them all, whatever values the plan was made for.
+            where.append(" and r.pid in (")
+                    .append(String.join(" intersect ", pidSets))
+                    .append(')');
+            binds.addAll(pidSetBinds);
         }
         List<Object> whereBinds = List.copyOf(binds);
         binds.clear();
@@ -75,10 +99,10 @@ final class SearchQueryBuilder {
                     || !(values.get(0).equals("true") || values.get(0).equals("false"))) {
                 throw new InvalidRequestException("PT-SEARCH-400-VALUE: :missing takes true or false");
             }
+            binds.add(resourceType);
             binds.add(name);
-            String exists =
-                    "exists (select 1 from " + table(param.type()) + " i where i.resource_pid = r.pid and i.name = ?)";
-            return values.get(0).equals("true") ? "not " + exists : exists;
+            String withValue = PID_SET + table(param.type()) + " i where i.res_type = ? and i.name = ?";
+            return values.get(0).equals("true") ? "r.pid not in (" + withValue + ")" : withValue;
         }
         return switch (param.type()) {
             case STRING -> stringCriterion(param, modifier, values);
@@ -86,12 +110,12 @@ final class SearchQueryBuilder {
             case REFERENCE -> referenceCriterion(param, modifier, values);
             case DATE -> {
                 requireNoModifier(key, modifier, null);
-                yield indexExists(
+                yield indexMatches(
                         "idx_date", name, () -> or(values, v -> dateCriterion("i.low_value", "i.high_value", v)));
             }
             case QUANTITY, NUMBER -> {
                 requireNoModifier(key, modifier, null);
-                yield indexExists("idx_quantity", name, () -> or(values, v -> quantityCriterion(param.type(), v)));
+                yield indexMatches("idx_quantity", name, () -> or(values, v -> quantityCriterion(param.type(), v)));
             }
             case URI -> uriCriterion(param, modifier, values);
             default -> throw new InvalidRequestException("PT-SEARCH-400-UNSUPPORTED: " + type + "." + name);
@@ -112,7 +136,7 @@ final class SearchQueryBuilder {
         if (modifier != null && !modifier.equals("exact") && !modifier.equals("contains")) {
             throw unsupportedModifier(param, modifier);
         }
-        return indexExists(
+        return indexMatches(
                 "idx_string",
                 param.name(),
                 () -> or(values, v -> {
@@ -132,7 +156,7 @@ final class SearchQueryBuilder {
         if (modifier != null && !modifier.equals("not")) {
             throw unsupportedModifier(param, modifier);
         }
-        String match = indexExists(
+        String match = indexMatches(
                 "idx_token",
                 param.name(),
                 () -> or(values, v -> {
@@ -158,7 +182,7 @@ final class SearchQueryBuilder {
                     binds.add(system);
                     return "(i.code = ? and i.system = ?)";
                 }));
-        return "not".equals(modifier) ? "not " + match : match;
+        return "not".equals(modifier) ? "r.pid not in (" + match + ")" : match;
     }
 
     private String referenceCriterion(IndexedParam param, String modifier, List<String> values) {
@@ -177,7 +201,7 @@ final class SearchQueryBuilder {
             requiredType = param.targets().iterator().next();
         }
         String onlyType = requiredType;
-        return indexExists(
+        return indexMatches(
                 "idx_reference",
                 param.name(),
                 () -> or(values, v -> {
@@ -203,7 +227,7 @@ final class SearchQueryBuilder {
         if (modifier != null && !modifier.equals("below")) {
             throw unsupportedModifier(param, modifier);
         }
-        return indexExists(
+        return indexMatches(
                 "idx_uri",
                 param.name(),
                 () -> or(values, v -> {
@@ -369,10 +393,14 @@ final class SearchQueryBuilder {
         return order.append("r.pid").toString();
     }
 
-    private String indexExists(String table, String name, java.util.function.Supplier<String> condition) {
+    /**
+     * The pids of resources with a matching row in one index table: a sub-query that the table's
+     * (res_type, name, value, resource_pid) index answers by an index-only scan.
+     */
+    private String indexMatches(String table, String name, java.util.function.Supplier<String> condition) {
+        binds.add(resourceType);
         binds.add(name);
-        return "exists (select 1 from " + table + " i where i.resource_pid = r.pid and i.name = ? and "
-                + condition.get() + ")";
+        return PID_SET + table + " i where i.res_type = ? and i.name = ? and (" + condition.get() + ")";
     }
 
     private interface ValueSql {
