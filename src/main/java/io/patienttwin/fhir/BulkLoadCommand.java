@@ -14,19 +14,24 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 /**
  * Loads a folder of FHIR transaction and batch Bundles (such as Synthea's output) into a running
  * PatientTwin through {@code POST /fhir}, in Synthea's dependency order (hospital, then practitioner
- * Bundles, then patients), printing progress after each file. Streams each file from disk, so the
+ * Bundles, then patients, two at a time by default), printing progress after each file. Streams each file from disk, so the
  * client's heap does not grow with bundle size. Stops at the first Bundle the server refuses.
  *
  * <p>Usage: {@code java -cp 'target/quarkus-app/app/*:target/quarkus-app/lib/main/*'
- * io.patienttwin.fhir.BulkLoadCommand <folder> [base-url]}. A bearer token, when the server needs
+ * io.patienttwin.fhir.BulkLoadCommand <folder> [base-url] [parallelism]}. A bearer token, when the server needs
  * one, comes from the environment variable {@code PATIENTTWIN_TOKEN} (never from the command line,
  * where other users of the machine could read it).
  */
@@ -34,11 +39,14 @@ public final class BulkLoadCommand {
 
     private static final JsonFactory JSON = new JsonFactory();
 
-    private final HttpClient http =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
     private final URI base;
     private final String token;
     private final PrintStream out;
+    private final int parallelism;
 
     /** Totals of a finished load. */
     public record Summary(int files, long resources, Duration elapsed) {
@@ -47,51 +55,73 @@ public final class BulkLoadCommand {
         }
     }
 
-    public BulkLoadCommand(URI base, String token, PrintStream out) {
+    /**
+     * @param token bearer token sent with every request, or null
+     * @param parallelism how many patient Bundles load at once (2 keeps both cores of a small server busy)
+     */
+    public BulkLoadCommand(URI base, String token, PrintStream out, int parallelism) {
         this.base = base;
         this.token = token;
         this.out = out;
+        this.parallelism = parallelism;
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length < 1 || args.length > 2) {
+        if (args.length < 1 || args.length > 3) {
             System.err.println("usage: BulkLoadCommand <folder of Bundle JSON files> [base-url, default"
-                    + " http://localhost:8080/fhir]");
+                    + " http://localhost:8080/fhir] [parallel patient bundles, default 2]");
             System.exit(2);
         }
         URI base = URI.create(args.length > 1 ? args[1] : "http://localhost:8080/fhir");
+        int parallelism = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         try {
-            new BulkLoadCommand(base, System.getenv("PATIENTTWIN_TOKEN"), System.out).load(Path.of(args[0]));
+            new BulkLoadCommand(base, System.getenv("PATIENTTWIN_TOKEN"), System.out, parallelism)
+                    .load(Path.of(args[0]));
         } catch (LoadFailedException e) {
             System.err.println(e.getMessage());
             System.exit(1);
         }
     }
 
-    /** Loads every {@code *.json} file of {@code folder}; throws on the first refused Bundle. */
+    /**
+     * Loads every {@code *.json} file of {@code folder}; throws on the first refused Bundle. Hospital and
+     * practitioner Bundles load first, one at a time, since the others reference them; the patient
+     * Bundles, independent of each other, then load on {@code parallelism} connections.
+     */
     public Summary load(Path folder) throws IOException, InterruptedException {
         List<Path> files = bundlesInLoadOrder(folder);
-        long started = System.nanoTime();
-        long resources = 0;
-        for (int i = 0; i < files.size(); i++) {
-            Path file = files.get(i);
-            long fileStarted = System.nanoTime();
-            long entries = post(file);
-            resources += entries;
-            double fileSeconds = (System.nanoTime() - fileStarted) / 1e9;
-            double totalSeconds = (System.nanoTime() - started) / 1e9;
-            out.printf(
-                    Locale.ROOT,
-                    "[%d/%d] %s: %,d resources in %.1f s; total %,d resources, %,.0f resources/s%n",
-                    i + 1,
-                    files.size(),
-                    file.getFileName(),
-                    entries,
-                    fileSeconds,
-                    resources,
-                    resources / Math.max(totalSeconds, 1e-9));
+        Progress progress = new Progress(files.size());
+        int shared = (int) files.stream().filter(f -> loadRank(f) < 2).count();
+        for (Path file : files.subList(0, shared)) {
+            progress.loaded(file, post(file));
         }
-        Summary summary = new Summary(files.size(), resources, Duration.ofNanos(System.nanoTime() - started));
+        ExecutorService workers = Executors.newFixedThreadPool(parallelism);
+        try {
+            List<Future<?>> pending = new ArrayList<>();
+            for (Path file : files.subList(shared, files.size())) {
+                pending.add(workers.submit(() -> {
+                    progress.loaded(file, post(file));
+                    return null;
+                }));
+            }
+            for (Future<?> future : pending) {
+                try {
+                    future.get();
+                } catch (ExecutionException e) {
+                    pending.forEach(f -> f.cancel(true));
+                    if (e.getCause() instanceof LoadFailedException failed) {
+                        throw failed;
+                    }
+                    if (e.getCause() instanceof IOException io) {
+                        throw io;
+                    }
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+        } finally {
+            workers.shutdownNow();
+        }
+        Summary summary = progress.summary();
         out.printf(
                 Locale.ROOT,
                 "Loaded %,d resources from %d files in %.1f s (%,.0f resources/s)%n",
@@ -100,6 +130,38 @@ public final class BulkLoadCommand {
                 summary.elapsed().toMillis() / 1e3,
                 summary.resourcesPerSecond());
         return summary;
+    }
+
+    /** Counts what has loaded and prints a line per finished file; thread-safe. */
+    private final class Progress {
+        private final int files;
+        private final long started = System.nanoTime();
+        private int done;
+        private long resources;
+
+        Progress(int files) {
+            this.files = files;
+        }
+
+        synchronized void loaded(Path file, long entries) {
+            done++;
+            resources += entries;
+            double seconds = (System.nanoTime() - started) / 1e9;
+            out.printf(
+                    Locale.ROOT,
+                    "[%d/%d] %s: %,d resources; total %,d resources in %.1f s, %,.0f resources/s%n",
+                    done,
+                    files,
+                    file.getFileName(),
+                    entries,
+                    resources,
+                    seconds,
+                    resources / Math.max(seconds, 1e-9));
+        }
+
+        synchronized Summary summary() {
+            return new Summary(done, resources, Duration.ofNanos(System.nanoTime() - started));
+        }
     }
 
     /** Synthea's order: organizations and locations, then practitioners, then one Bundle per person. */

@@ -48,7 +48,10 @@ class BulkLoadCommandTest {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
 
         BulkLoadCommand.Summary summary = new BulkLoadCommand(
-                        URI.create(fhirBase.toString()), null, new PrintStream(printed, true, StandardCharsets.UTF_8))
+                        URI.create(fhirBase.toString()),
+                        null,
+                        new PrintStream(printed, true, StandardCharsets.UTF_8),
+                        2)
                 .load(folder);
 
         assertThat(summary.files()).isEqualTo(2);
@@ -74,7 +77,7 @@ class BulkLoadCommandTest {
     void stopsAtTheFirstRefusedBundleNamingTheFile() throws Exception {
         Files.writeString(folder.resolve("broken.json"), "{\"resourceType\": \"Bundle\", \"type\": \"transaction\",");
 
-        BulkLoadCommand command = new BulkLoadCommand(URI.create(fhirBase.toString()), null, System.out);
+        BulkLoadCommand command = new BulkLoadCommand(URI.create(fhirBase.toString()), null, System.out, 2);
 
         BulkLoadCommand.LoadFailedException failure =
                 assertThrows(BulkLoadCommand.LoadFailedException.class, () -> command.load(folder));

@@ -5,6 +5,7 @@ import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
 import ca.uhn.fhir.validation.FhirValidator;
 import ca.uhn.fhir.validation.ValidationOptions;
 import ca.uhn.fhir.validation.ValidationResult;
+import io.patienttwin.fhir.FhirConfig;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -26,8 +27,9 @@ import org.jboss.logging.Logger;
 
 /**
  * Validates resources offline against core R4 and the PatientTwin profiles of fhir-profiles/ (on the
- * classpath under {@code fhir-profiles/}). Building the validator costs ~10 s, so it is warmed in the
- * background at startup; thread-safe once built.
+ * classpath under {@code fhir-profiles/}). Building the validator costs ~10 s and ~150 MB of heap:
+ * it is warmed in the background at startup when validation on write is on, else built by the first
+ * validation. Thread-safe.
  */
 @ApplicationScoped
 public class ProfileValidator {
@@ -42,7 +44,15 @@ public class ProfileValidator {
         this.fhirContext = fhirContext;
     }
 
-    void warmUp(@Observes StartupEvent event) {
+    /**
+     * With validation on write, builds the validator in the background at startup so that no write
+     * waits ~10 s for it. Otherwise it is built by the first $validate: its structure definitions take
+     * some 150 MB of heap that a server which never validates should not carry.
+     */
+    void warmUp(@Observes StartupEvent event, FhirConfig config) {
+        if (!config.validateOnWrite()) {
+            return;
+        }
         Thread warmUp = new Thread(this::build, "fhir-validator-warmup");
         warmUp.setDaemon(true);
         warmUp.start();
@@ -53,6 +63,9 @@ public class ProfileValidator {
         ValidationOptions options = new ValidationOptions();
         if (profile != null && !profile.isBlank()) {
             options.addProfile(profile);
+        }
+        if (!validator.isDone()) {
+            build();
         }
         return validator.join().validateWithResult(resource, options);
     }
