@@ -66,7 +66,7 @@ start_app() {
 ingest() {
   local label=$1
   say "ingest ($label):"
-  java -Xmx256m -cp "$CP" io.patienttwin.fhir.BulkLoadCommand "$POPULATION" "$BASE" > "$OUT/ingest-$label.log"
+  java -Xmx256m -cp "$CP" io.patienttwin.fhir.BulkLoadCommand "$POPULATION" "$BASE" "${BENCH_LOAD_PARALLELISM:-2}" > "$OUT/ingest-$label.log"
   tail -1 "$OUT/ingest-$label.log" | tee -a "$RESULTS"
 }
 

@@ -37,6 +37,9 @@ public class FhirServlet extends RestfulServer {
     @Inject
     FhirErrorInterceptor errors;
 
+    @Inject
+    SmartScopeInterceptor scopes;
+
     public FhirServlet() {
         super(FhirContext.forR4Cached());
     }
@@ -53,6 +56,7 @@ public class FhirServlet extends RestfulServer {
         setServerName("PatientTwin");
         setImplementationDescription("PatientTwin FHIR R4 server");
         registerInterceptor(errors);
+        registerInterceptor(scopes);
         registerInterceptor(new CapabilityStatementCustomizer());
         List<Object> providers = new ArrayList<>();
         FhirContext fhirContext = getFhirContext();

@@ -49,7 +49,7 @@ class BulkLoadCommandTest {
 
         BulkLoadCommand.Summary summary = new BulkLoadCommand(
                         URI.create(fhirBase.toString()),
-                        null,
+                        io.patienttwin.identity.Tokens.ehrSystem(),
                         new PrintStream(printed, true, StandardCharsets.UTF_8),
                         2)
                 .load(folder);
@@ -77,7 +77,8 @@ class BulkLoadCommandTest {
     void stopsAtTheFirstRefusedBundleNamingTheFile() throws Exception {
         Files.writeString(folder.resolve("broken.json"), "{\"resourceType\": \"Bundle\", \"type\": \"transaction\",");
 
-        BulkLoadCommand command = new BulkLoadCommand(URI.create(fhirBase.toString()), null, System.out, 2);
+        BulkLoadCommand command = new BulkLoadCommand(
+                URI.create(fhirBase.toString()), io.patienttwin.identity.Tokens.ehrSystem(), System.out, 2);
 
         BulkLoadCommand.LoadFailedException failure =
                 assertThrows(BulkLoadCommand.LoadFailedException.class, () -> command.load(folder));

@@ -260,7 +260,7 @@ class FhirInteractionsTest {
         assertThat(pretty).contains("\n  ");
         Patient xmlCreated = new Patient();
         xmlCreated.addName().setFamily("PostedAsXml");
-        io.restassured.RestAssured.given()
+        FhirTestSupport.authorized()
                 .contentType("application/fhir+xml; charset=UTF-8")
                 .body(FHIR.newXmlParser().encodeResourceToString(xmlCreated))
                 .post("/fhir/Patient")

@@ -499,7 +499,8 @@ class FhirSearchTest {
         String ann = save(named("Postman", "Ann"));
         save(named("Postman", "Bob"));
 
-        Response response = given().accept(FHIR_JSON)
+        Response response = FhirTestSupport.authorized()
+                .accept(FHIR_JSON)
                 .contentType("application/x-www-form-urlencoded")
                 .formParam("_tag", tagParam(tag))
                 .formParam("given", "ann")
@@ -616,7 +617,10 @@ class FhirSearchTest {
 
     /** Requests a paging link as the server wrote it: already encoded, absolute. */
     private static Bundle follow(String url) {
-        Response response = given().accept(FHIR_JSON).urlEncodingEnabled(false).get(url);
+        Response response = FhirTestSupport.authorized()
+                .accept(FHIR_JSON)
+                .urlEncodingEnabled(false)
+                .get(url);
         response.then().statusCode(200);
         return parse(response.asString(), Bundle.class);
     }

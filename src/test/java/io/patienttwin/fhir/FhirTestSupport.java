@@ -3,6 +3,7 @@ package io.patienttwin.fhir;
 import static io.restassured.RestAssured.given;
 
 import ca.uhn.fhir.context.FhirContext;
+import io.patienttwin.identity.Tokens;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import java.util.List;
@@ -50,8 +51,13 @@ public final class FhirTestSupport {
                 : FHIR.newJsonParser().parseResource(type, json);
     }
 
+    /** A request as the EHR system (client credentials, {@code system/*.cruds}). */
+    public static RequestSpecification authorized() {
+        return given().auth().oauth2(Tokens.ehrSystem());
+    }
+
     public static RequestSpecification fhir() {
-        return given().accept(FHIR_JSON).contentType(FHIR_JSON);
+        return authorized().accept(FHIR_JSON).contentType(FHIR_JSON);
     }
 
     /** POSTs a resource and returns its server-assigned logical id (asserting 201). */

@@ -44,6 +44,8 @@ class HapiGenericClientTest {
     @BeforeEach
     void connect() {
         client = FHIR.newRestfulGenericClient(fhirUrl.toString());
+        client.registerInterceptor(new ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor(
+                io.patienttwin.identity.Tokens.ehrSystem()));
     }
 
     @Test

@@ -1,6 +1,5 @@
 package io.patienttwin.fhir;
 
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ca.uhn.fhir.context.FhirContext;
@@ -58,7 +57,8 @@ class SyntheaIngestTest {
             for (Bundle.BundleEntryComponent entry : input.getEntry()) {
                 expected.merge(entry.getResource().fhirType(), 1L, Long::sum);
             }
-            String response = given().contentType("application/fhir+json; charset=UTF-8")
+            String response = FhirTestSupport.authorized()
+                    .contentType("application/fhir+json; charset=UTF-8")
                     .accept("application/fhir+json")
                     .body(file.toFile())
                     .post("/fhir")

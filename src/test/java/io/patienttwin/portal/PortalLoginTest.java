@@ -1,0 +1,66 @@
+package io.patienttwin.portal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.patienttwin.identity.CodeFlowLogin;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.net.URL;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The portal's OIDC code flow with PKCE through Keycloak's real login form, for each dev user. The
+ * app is addressed as 127.0.0.1, the loopback host the realm accepts redirects to on any port.
+ */
+@QuarkusTest
+class PortalLoginTest {
+
+    @TestHTTPResource("/portal/me")
+    URL me;
+
+    private String page() {
+        return me.toString().replace("localhost", "127.0.0.1");
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "alice, Practitioner/alice, clinician",
+        "bob, Practitioner/bob, clinician",
+        "carol, none, compliance-officer",
+        "pat, Patient/pat, patient"
+    })
+    void eachUserLogsInThroughKeycloakAndSeesWhoIsSignedIn(String user, String fhirUser, String role) throws Exception {
+        HttpResponse<String> response = new CodeFlowLogin().open(page(), user, user);
+
+        assertThat(response.statusCode())
+                .as("%s%n%s", response.uri(), response.body())
+                .isEqualTo(200);
+        assertThat(response.uri().toString()).isEqualTo(page());
+        assertThat(response.body())
+                .contains("(" + user + ")")
+                .contains("<dd id=\"fhir-user\">" + fhirUser + "</dd>")
+                .contains(role);
+    }
+
+    @Test
+    void aWrongPasswordNeverReachesThePortal() throws Exception {
+        HttpResponse<String> response = new CodeFlowLogin().open(page(), "alice", "not-alice");
+
+        assertThat(response.uri().toString()).doesNotStartWith(page());
+        assertThat(response.body()).contains("kc-form-login").doesNotContain("Signed in as");
+    }
+
+    @Test
+    void theSessionCookieKeepsTheUserSignedInOnTheNextPage() throws Exception {
+        CodeFlowLogin browser = new CodeFlowLogin();
+        browser.open(page(), "bob", "bob");
+
+        HttpResponse<String> again = browser.get(page());
+
+        assertThat(again.statusCode()).isEqualTo(200);
+        assertThat(again.body()).contains("(bob)");
+    }
+}
