@@ -23,7 +23,7 @@ public class KeycloakTestResource implements QuarkusTestResourceLifecycleManager
     /** The audience every PatientTwin access token must carry. */
     public static final String API_CLIENT_ID = "patient-twin-api";
 
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
 
     @Override
     public Map<String, String> start() {
