@@ -1,0 +1,40 @@
+package io.patienttwin.consent;
+
+import java.util.Date;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Consent;
+import org.hl7.fhir.r4.model.Period;
+import org.hl7.fhir.r4.model.Reference;
+
+/** Consents for tests: a valid one to start from, changed per test. */
+final class ConsentFixture {
+
+    static final Date FROM = new Date(1_767_225_600_000L); // 2026-01-01T00:00:00Z
+    static final Date UNTIL = new Date(1_798_761_600_000L); // 2027-01-01T00:00:00Z
+
+    private ConsentFixture() {}
+
+    /** Patient/p1 lets Practitioner/alice read labs and vitals for treatment during 2026. */
+    static Consent valid() {
+        Consent consent = new Consent();
+        consent.setId("c1");
+        consent.setStatus(Consent.ConsentState.PROPOSED);
+        consent.getScope()
+                .addCoding(new Coding("http://terminology.hl7.org/CodeSystem/consentscope", "patient-privacy", null));
+        consent.addCategory().addCoding(new Coding("http://loinc.org", "59284-0", null));
+        consent.setPatient(new Reference("Patient/p1"));
+        Consent.ProvisionComponent provision = consent.getProvision();
+        provision.setType(Consent.ConsentProvisionType.PERMIT);
+        provision.setPeriod(new Period().setStart(FROM).setEnd(UNTIL));
+        provision
+                .addActor()
+                .setReference(new Reference("Practitioner/alice"))
+                .setRole(new CodeableConcept(
+                        new Coding("http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "PRCP", null)));
+        provision.addPurpose(new Coding(Purpose.SYSTEM, "TREAT", null));
+        provision.addCode(new CodeableConcept(new Coding(DataCategory.SYSTEM, "labs", null))
+                .addCoding(new Coding(DataCategory.SYSTEM, "vitals", null)));
+        return consent;
+    }
+}
