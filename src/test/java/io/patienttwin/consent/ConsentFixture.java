@@ -8,7 +8,7 @@ import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Reference;
 
 /** Consents for tests: a valid one to start from, changed per test. */
-final class ConsentFixture {
+public final class ConsentFixture {
 
     static final Date FROM = new Date(1_767_225_600_000L); // 2026-01-01T00:00:00Z
     static final Date UNTIL = new Date(1_798_761_600_000L); // 2027-01-01T00:00:00Z
@@ -16,13 +16,15 @@ final class ConsentFixture {
     private ConsentFixture() {}
 
     /** Patient/p1 lets Practitioner/alice read labs and vitals for treatment during 2026. */
-    static Consent valid() {
+    public static Consent valid() {
         Consent consent = new Consent();
         consent.setId("c1");
         consent.setStatus(Consent.ConsentState.PROPOSED);
         consent.getScope()
                 .addCoding(new Coding("http://terminology.hl7.org/CodeSystem/consentscope", "patient-privacy", null));
         consent.addCategory().addCoding(new Coding("http://loinc.org", "59284-0", null));
+        consent.setPolicyRule(
+                new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "OPTIN", null)));
         consent.setPatient(new Reference("Patient/p1"));
         Consent.ProvisionComponent provision = consent.getProvision();
         provision.setType(Consent.ConsentProvisionType.PERMIT);
