@@ -58,7 +58,10 @@ public class SmartScopeInterceptor {
         }
     }
 
-    /** What a request needs; an interaction this server does not know how to scope needs the impossible. */
+    /**
+     * What a request needs. An interaction not listed here (e.g. tag operations) needs full rights:
+     * create and delete on every type, which only a {@code system/*.cruds}-like scope holds.
+     */
     static List<Need> needs(RequestDetails request, RestOperationTypeEnum operation) {
         String type = request.getResourceName();
         return switch (operation) {
