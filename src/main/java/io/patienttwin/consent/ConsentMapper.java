@@ -52,6 +52,16 @@ public final class ConsentMapper {
         this.pseudonyms = pseudonyms;
     }
 
+    /**
+     * Why PatientTwin could not enforce this consent; empty when it could. Needs no id, so it can run
+     * before a new consent is stored.
+     */
+    public List<String> problems(Consent consent) {
+        List<String> problems = new ArrayList<>();
+        terms(consent, null, problems);
+        return problems;
+    }
+
     /** The consent's terms, or all its problems; the consent needs its logical id already. */
     public Reading read(Consent consent) {
         List<String> problems = new ArrayList<>();
@@ -59,6 +69,11 @@ public final class ConsentMapper {
         if (consentId == null) {
             problems.add("Consent.id: the consent has no id yet");
         }
+        ConsentTerms terms = terms(consent, consentId, problems);
+        return problems.isEmpty() ? new Reading.Valid(terms) : new Reading.Invalid(problems);
+    }
+
+    private ConsentTerms terms(Consent consent, String consentId, List<String> problems) {
         String patientId = null;
         IIdType patient = consent.getPatient().getReferenceElement();
         if (!"Patient".equals(patient.getResourceType()) || !patient.hasIdPart() || patient.hasBaseUrl()) {
@@ -95,11 +110,9 @@ public final class ConsentMapper {
         if (from != null && until != null && !until.isAfter(from)) {
             problems.add("Consent.provision.period: the end must lie after the start");
         }
-        if (!problems.isEmpty()) {
-            return new Reading.Invalid(problems);
-        }
-        return new Reading.Valid(
-                new ConsentTerms(consentId, patientId, grantee, categories, labels, purposes, from, until));
+        return problems.isEmpty()
+                ? new ConsentTerms(consentId, patientId, grantee, categories, labels, purposes, from, until)
+                : null;
     }
 
     /** The chain record of enforceable terms, with the document hash of the Consent as stored. */

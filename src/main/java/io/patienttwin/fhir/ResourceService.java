@@ -6,6 +6,7 @@ import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import ca.uhn.fhir.validation.ResultSeverityEnum;
 import ca.uhn.fhir.validation.ValidationResult;
+import io.patienttwin.consent.ConsentMapper;
 import io.patienttwin.fhir.store.GatedResourceReader;
 import io.patienttwin.fhir.store.ResourceStore;
 import io.patienttwin.fhir.store.WriteOutcome;
@@ -14,6 +15,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import java.util.List;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.OperationOutcome;
 
 /**
@@ -29,6 +31,7 @@ public class ResourceService {
     private final ProfileValidator validator;
     private final FhirConfig config;
     private final FhirContext fhirContext;
+    private final ConsentMapper consents;
 
     public ResourceService(
             ResourceStore store,
@@ -36,13 +39,15 @@ public class ResourceService {
             SearchRequests searchRequests,
             ProfileValidator validator,
             FhirConfig config,
-            FhirContext fhirContext) {
+            FhirContext fhirContext,
+            ConsentMapper consents) {
         this.store = store;
         this.reader = reader;
         this.searchRequests = searchRequests;
         this.validator = validator;
         this.config = config;
         this.fhirContext = fhirContext;
+        this.consents = consents;
     }
 
     /**
@@ -92,8 +97,27 @@ public class ResourceService {
         return outcome;
     }
 
-    /** Refuses an invalid resource with 422 when validation on write is switched on. */
+    /**
+     * Refuses with 422 a Consent that PatientTwin could not enforce (always), and any resource that
+     * breaks R4 or its profiles (when validation on write is switched on).
+     */
     void validateOnWrite(IBaseResource resource) {
+        if (resource instanceof Consent consent) {
+            List<String> problems = consents.problems(consent);
+            if (!problems.isEmpty()) {
+                OperationOutcome outcome = new OperationOutcome();
+                outcome.addIssue()
+                        .setSeverity(OperationOutcome.IssueSeverity.ERROR)
+                        .setCode(OperationOutcome.IssueType.BUSINESSRULE)
+                        .setDiagnostics("PT-CONSENT-422: PatientTwin cannot enforce this consent");
+                problems.forEach(problem -> outcome.addIssue()
+                        .setSeverity(OperationOutcome.IssueSeverity.ERROR)
+                        .setCode(OperationOutcome.IssueType.BUSINESSRULE)
+                        .setDiagnostics(problem)
+                        .addExpression(problem.substring(0, problem.indexOf(':'))));
+                throw new UnprocessableEntityException(fhirContext, outcome);
+            }
+        }
         if (!config.validateOnWrite()) {
             return;
         }

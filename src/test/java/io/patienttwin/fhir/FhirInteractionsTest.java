@@ -311,7 +311,10 @@ class FhirInteractionsTest {
                 // capability provider); stored ones are reached by search. Documented in docs/architecture.md.
                 continue;
             }
-            IBaseResource resource = FHIR.getResourceDefinition(type).newInstance();
+            IBaseResource resource = type.equals("Consent")
+                    // an empty Consent is one PatientTwin cannot enforce: 422 (ConsentWriteTest)
+                    ? io.patienttwin.consent.ConsentFixture.valid()
+                    : FHIR.getResourceDefinition(type).newInstance();
             ((Resource) resource).setIdElement(null);
             Response created = fhir().body(json(resource)).post("/fhir/" + type);
             if (created.statusCode() != 201) {
