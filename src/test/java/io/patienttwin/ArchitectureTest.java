@@ -79,9 +79,13 @@ class ArchitectureTest {
             .allowEmptyShould(true);
 
     @ArchTest
-    static final ArchRule onlyTheStoreTouchesTheDatabaseDirectly = noClasses()
+    static final ArchRule onlyPackagesOwningTablesTouchTheDatabase = noClasses()
             .that()
-            .resideOutsideOfPackage("io.patienttwin.fhir.store..")
+            .resideOutsideOfPackages(
+                    "io.patienttwin.fhir.store..",
+                    "io.patienttwin.consent..",
+                    "io.patienttwin.ledger..",
+                    "io.patienttwin.audit..")
             .should()
             .dependOnClassesThat()
             .haveFullyQualifiedName("jakarta.persistence.EntityManager")
@@ -100,6 +104,16 @@ class ArchitectureTest {
             .orShould()
             .dependOnClassesThat()
             .resideInAPackage("io.agroal..")
+            .because("only the store (resource tables), consent (projection), ledger (outbox, events) and audit own"
+                    + " tables; the others read through them");
+
+    @ArchTest
+    static final ArchRule resourceTablesStayInTheStore = noClasses()
+            .that()
+            .resideOutsideOfPackage("io.patienttwin.fhir.store..")
+            .should()
+            .dependOnClassesThat()
+            .haveNameMatching("io\\.patienttwin\\.fhir\\.store\\.FhirResource.*Entity.*")
             .because("resource tables are read only through the GatedResourceReader (ARCHITECTURE §2.1)");
 
     @ArchTest

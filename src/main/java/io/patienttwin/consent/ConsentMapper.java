@@ -107,6 +107,9 @@ public final class ConsentMapper {
                 : null;
         Instant until =
                 provision.getPeriod().hasEnd() ? provision.getPeriod().getEnd().toInstant() : null;
+        if ((from != null && from.isBefore(Instant.EPOCH)) || (until != null && !until.isAfter(Instant.EPOCH))) {
+            problems.add("Consent.provision.period: must lie after 1970-01-01");
+        }
         if (from != null && until != null && !until.isAfter(from)) {
             problems.add("Consent.provision.period: the end must lie after the start");
         }

@@ -106,6 +106,7 @@ public class BundleProcessor {
         BundleEntryComponent[] responses = new BundleEntryComponent[entries.size()];
         for (Entry e : entries) {
             if (e.method() == HTTPVerb.DELETE) {
+                writes.beforeDelete(e.type(), e.id());
                 responses[e.index() - firstIndex] =
                         writeResponse(store.delete(e.type(), e.id(), ifMatch(e)), HTTPVerb.DELETE);
                 store.flushIfAtLeast(config.writeChunkSize());
@@ -159,7 +160,7 @@ public class BundleProcessor {
                             ? existing.get(e.index())
                             : createValidated(e, assignedIds.get(e.index()));
                 } else {
-                    writes.validateOnWrite(e.entry().getResource());
+                    writes.prepare(e.entry().getResource(), e.id());
                     outcome = store.update(e.type(), e.id(), e.entry().getResource(), ifMatch(e));
                 }
                 responses[e.index() - firstIndex] = writeResponse(outcome, phase);
@@ -200,7 +201,7 @@ public class BundleProcessor {
     }
 
     private WriteOutcome createValidated(Entry e, String id) {
-        writes.validateOnWrite(e.entry().getResource());
+        writes.prepare(e.entry().getResource(), id);
         return store.create(e.entry().getResource(), id);
     }
 

@@ -6,6 +6,7 @@ import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.provider.ServerCapabilityStatementProvider;
 import ca.uhn.fhir.rest.server.util.FhirContextSearchParamRegistry;
+import io.patienttwin.consent.ConsentLedger;
 import jakarta.inject.Inject;
 import jakarta.servlet.annotation.WebServlet;
 import java.util.ArrayList;
@@ -27,6 +28,9 @@ public class FhirServlet extends RestfulServer {
 
     @Inject
     ReadService reads;
+
+    @Inject
+    ConsentLedger consentLedger;
 
     @Inject
     ValidateOperation validation;
@@ -61,7 +65,9 @@ public class FhirServlet extends RestfulServer {
         List<Object> providers = new ArrayList<>();
         FhirContext fhirContext = getFhirContext();
         for (String type : new TreeSet<>(fhirContext.getResourceTypes())) {
-            if (type.equals("Patient")) {
+            if (type.equals("Consent")) {
+                providers.add(new ConsentResourceProvider(writes, reads, validation, consentLedger));
+            } else if (type.equals("Patient")) {
                 providers.add(new PatientResourceProvider(writes, reads, validation));
             } else {
                 Class<? extends IBaseResource> resourceClass =

@@ -6,6 +6,7 @@ import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import ca.uhn.fhir.validation.ResultSeverityEnum;
 import ca.uhn.fhir.validation.ValidationResult;
+import io.patienttwin.consent.ConsentLedger;
 import io.patienttwin.consent.ConsentMapper;
 import io.patienttwin.fhir.store.GatedResourceReader;
 import io.patienttwin.fhir.store.ResourceStore;
@@ -32,6 +33,7 @@ public class ResourceService {
     private final FhirConfig config;
     private final FhirContext fhirContext;
     private final ConsentMapper consents;
+    private final ConsentLedger consentLedger;
 
     public ResourceService(
             ResourceStore store,
@@ -40,7 +42,8 @@ public class ResourceService {
             ProfileValidator validator,
             FhirConfig config,
             FhirContext fhirContext,
-            ConsentMapper consents) {
+            ConsentMapper consents,
+            ConsentLedger consentLedger) {
         this.store = store;
         this.reader = reader;
         this.searchRequests = searchRequests;
@@ -48,6 +51,7 @@ public class ResourceService {
         this.config = config;
         this.fhirContext = fhirContext;
         this.consents = consents;
+        this.consentLedger = consentLedger;
     }
 
     /**
@@ -67,8 +71,9 @@ public class ResourceService {
                 return new WriteOutcome(type, matches.get(0), 0, null, false, false, null);
             }
         }
-        validateOnWrite(resource);
-        return flushed(store.create(resource, null));
+        String id = resource instanceof Consent ? ResourceStore.newId() : null;
+        prepare(resource, id);
+        return flushed(store.create(resource, id));
     }
 
     /** Updates (or creates under the client's id) a resource; {@code expectedVersion} comes from If-Match. */
@@ -82,13 +87,32 @@ public class ResourceService {
             throw new InvalidRequestException(
                     "PT-FHIR-400-ID: resource id '" + bodyId + "' does not match the URL id '" + id + "'");
         }
-        validateOnWrite(resource);
+        prepare(resource, id);
         return flushed(store.update(type, id, resource, expectedVersion));
     }
 
     @Transactional
     public WriteOutcome delete(String type, String id, Long expectedVersion) {
+        beforeDelete(type, id);
         return flushed(store.delete(type, id, expectedVersion));
+    }
+
+    /**
+     * Everything a write does before storing, inside its transaction once the id is known: validation
+     * and, for a Consent, its chain lifecycle (recorded, revoked, status and proof set by the server).
+     */
+    void prepare(IBaseResource resource, String id) {
+        validateOnWrite(resource);
+        if (resource instanceof Consent consent) {
+            consentLedger.beforeStore(id, consent);
+        }
+    }
+
+    /** Inside a delete's transaction: deleting a recorded Consent revokes it. */
+    void beforeDelete(String type, String id) {
+        if ("Consent".equals(type)) {
+            consentLedger.beforeDelete(id);
+        }
     }
 
     /** Writes the index rows inside the method, so errors surface here and not at commit. */

@@ -1,5 +1,8 @@
 package io.patienttwin.ledger;
 
+import java.util.List;
+import java.util.Optional;
+
 /**
  * Writes PatientTwin's facts to the consent chain and waits until a block includes them. Every write
  * is simulated first, so a write the contract would refuse fails with its decoded custom error and
@@ -27,4 +30,23 @@ public interface LedgerClient {
     LedgerReceipt recordBreakGlass(LedgerRecords.BreakGlass breakGlass);
 
     LedgerReceipt anchorAuditBatch(LedgerRecords.AuditBatch batch);
+
+    /**
+     * Sends several independent calls at once, with consecutive nonces, and awaits their receipts
+     * together: one block interval for the whole batch instead of one per call. Each call is simulated
+     * first; a call the contract refuses is not sent. Calls after a send the node refused are not sent
+     * either (their nonces would leave a gap). The result has one entry per call, in order.
+     *
+     * @throws LedgerException when the node is unreachable before anything was sent
+     */
+    List<Submission> submitAll(List<LedgerCall> calls);
+
+    /** The document hash ConsentRegistry holds for a consent id, or empty when it holds none. */
+    Optional<String> consentDocumentHash(byte[] consentId);
+
+    /** ConsentRegistry's events in blocks {@code from..to} (inclusive), in chain order. */
+    List<RegistryEvent> registryEvents(long from, long to);
+
+    /** The hash of a block, or empty when the chain has no such block (yet). */
+    Optional<String> blockHash(long number);
 }

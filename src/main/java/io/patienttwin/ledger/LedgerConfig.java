@@ -58,4 +58,49 @@ public interface LedgerConfig {
     /** How long to wait for a receipt before the write counts as not (yet) confirmed. */
     @WithDefault("30s")
     Duration receiptTimeout();
+
+    /** The outbox writer: how it batches and retries chain writes. */
+    Outbox outbox();
+
+    /** The follower: how it reads ConsentRegistry events into the consent projection. */
+    Follower follower();
+
+    interface Outbox {
+        /** Off only for tools that must not write to the chain. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Writes sent together (consecutive nonces, one wait for all receipts). */
+        @WithDefault("100")
+        int batchSize();
+
+        /** How often to look for due writes when nobody wakes the writer. */
+        @WithDefault("1s")
+        Duration pollInterval();
+
+        /** The wait before the first retry; doubled for each further attempt. */
+        @WithDefault("1s")
+        Duration initialBackoff();
+
+        /** The longest wait between retries. */
+        @WithDefault("60s")
+        Duration maxBackoff();
+    }
+
+    interface Follower {
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Blocks to wait before reading a block: 0 for QBFT (immediate finality) and Anvil. */
+        @WithDefault("0")
+        int confirmations();
+
+        /** How often to ask for the head block: well under the block time. */
+        @WithDefault("100ms")
+        Duration pollInterval();
+
+        /** Blocks read per eth_getLogs call. */
+        @WithDefault("2000")
+        int maxBlockRange();
+    }
 }

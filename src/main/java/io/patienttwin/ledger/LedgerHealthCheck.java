@@ -1,5 +1,6 @@
 package io.patienttwin.ledger;
 
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -7,25 +8,38 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Reports the chain in {@code /q/health/ready}: reachable or not, chain id, head block. An unreachable
- * chain does not make this node unready: reads are decided on the local consent projection and writes
- * wait in the outbox, so taking the node out of service would only turn a delay into an outage. Alert on
- * {@code chainReachable=false} instead (docs/operations.md).
+ * Reports the chain in {@code /q/health/ready}: reachable or not, chain id, head block, the follower's
+ * lag and the outbox backlog. An unreachable chain does not make this node unready: reads are decided
+ * on the local consent projection and writes wait in the outbox, so taking the node out of service
+ * would only turn a delay into an outage. Alert on {@code chainReachable=false} and a growing backlog
+ * instead (docs/operations.md). A chain that lost its history, or is another chain, makes it DOWN.
  */
 @Readiness
 @ApplicationScoped
 public class LedgerHealthCheck implements HealthCheck {
 
     private final LedgerClient ledger;
+    private final LedgerFollower follower;
+    private final LedgerOutbox outbox;
 
-    public LedgerHealthCheck(LedgerClient ledger) {
+    public LedgerHealthCheck(LedgerClient ledger, LedgerFollower follower, LedgerOutbox outbox) {
         this.ledger = ledger;
+        this.follower = follower;
+        this.outbox = outbox;
     }
 
     @Override
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder response =
                 HealthCheckResponse.named("ledger").up();
+        LedgerFollower.Status following = follower.status();
+        response.withData("follower", following.state().name())
+                .withData("processedBlock", following.processedBlock())
+                .withData("followerLag", following.lag())
+                .withData("outboxBacklog", QuarkusTransaction.requiringNew().call(outbox::backlog));
+        if (following.state() == LedgerFollower.State.HALTED) {
+            response.down().withData("error", following.message());
+        }
         try {
             ChainFacts facts = ledger.chainFacts();
             return response.withData("chainReachable", true)

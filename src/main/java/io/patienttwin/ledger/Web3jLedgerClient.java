@@ -8,26 +8,46 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.util.function.Function;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import okhttp3.OkHttpClient;
 import org.jboss.logging.Logger;
+import org.web3j.abi.FunctionEncoder;
+import org.web3j.abi.FunctionReturnDecoder;
+import org.web3j.abi.TypeReference;
+import org.web3j.abi.datatypes.Function;
+import org.web3j.abi.datatypes.Type;
+import org.web3j.abi.datatypes.generated.Bytes32;
+import org.web3j.abi.datatypes.generated.Uint16;
+import org.web3j.abi.datatypes.generated.Uint32;
+import org.web3j.abi.datatypes.generated.Uint64;
+import org.web3j.abi.datatypes.generated.Uint8;
 import org.web3j.crypto.ContractUtils;
 import org.web3j.crypto.Credentials;
+import org.web3j.crypto.RawTransaction;
 import org.web3j.crypto.WalletUtils;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.besu.Besu;
 import org.web3j.protocol.core.DefaultBlockParameter;
 import org.web3j.protocol.core.DefaultBlockParameterName;
-import org.web3j.protocol.core.RemoteFunctionCall;
+import org.web3j.protocol.core.methods.request.EthFilter;
 import org.web3j.protocol.core.methods.request.Transaction;
+import org.web3j.protocol.core.methods.response.EthBlock;
 import org.web3j.protocol.core.methods.response.EthCall;
+import org.web3j.protocol.core.methods.response.EthLog;
 import org.web3j.protocol.core.methods.response.EthSendTransaction;
+import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
 import org.web3j.protocol.exceptions.TransactionException;
 import org.web3j.protocol.http.HttpService;
 import org.web3j.tx.RawTransactionManager;
 import org.web3j.tx.gas.StaticGasProvider;
 import org.web3j.tx.response.PollingTransactionReceiptProcessor;
+import org.web3j.utils.Numeric;
 
 /**
  * {@link LedgerClient} over web3j's Besu client: EIP-155 signing with the configured writer account,
@@ -78,6 +98,14 @@ public class Web3jLedgerClient implements LedgerClient {
     public ChainFacts chainFacts() {
         Connection c = connection();
         try {
+            String genesis = genesisHash(c.web3j());
+            if (!genesis.equals(c.genesisHash())) {
+                // the node now serves another chain: find (or, locally, deploy) the contracts again
+                LOG.warnf(
+                        "The chain at %s has a new genesis block %s (was %s)",
+                        config.rpcUrl(), genesis, c.genesisHash());
+                c = reconnect(c);
+            }
             long head = c.web3j().ethBlockNumber().send().getBlockNumber().longValueExact();
             return new ChainFacts(
                     config.chainId(),
@@ -92,67 +120,250 @@ public class Web3jLedgerClient implements LedgerClient {
 
     @Override
     public LedgerReceipt grantConsent(LedgerRecords.Consent consent) {
-        return writeRegistry(registry -> registry.grant(
-                consent.consentId(),
-                consent.patient(),
-                consent.grantee(),
-                BigInteger.valueOf(consent.categories()),
-                BigInteger.valueOf(consent.purposes()),
-                BigInteger.valueOf(consent.validFrom()),
-                BigInteger.valueOf(consent.validUntil()),
-                consent.documentHash()));
+        return write(LedgerCall.grantConsent(consent));
     }
 
     @Override
     public LedgerReceipt revokeConsent(byte[] consentId, byte[] reason) {
-        return writeRegistry(registry -> registry.revoke(consentId, reason));
+        return write(LedgerCall.revokeConsent(consentId, reason));
     }
 
     @Override
     public LedgerReceipt grantAccess(LedgerRecords.AccessGrant grant) {
-        return writeRegistry(registry -> registry.grantAccess(
-                grant.grantId(),
-                BigInteger.valueOf(grant.kind().code),
-                grant.subject(),
-                grant.target(),
-                BigInteger.valueOf(grant.validUntil())));
+        return write(LedgerCall.grantAccess(grant));
     }
 
     @Override
     public LedgerReceipt revokeAccess(byte[] grantId) {
-        return writeRegistry(registry -> registry.revokeAccess(grantId));
+        return write(LedgerCall.revokeAccess(grantId));
     }
 
     @Override
     public LedgerReceipt recordBreakGlass(LedgerRecords.BreakGlass breakGlass) {
-        return writeRegistry(registry -> registry.recordBreakGlass(
-                breakGlass.eventId(),
-                breakGlass.patient(),
-                breakGlass.principal(),
-                breakGlass.reasonHash(),
-                BigInteger.valueOf(breakGlass.validFrom()),
-                BigInteger.valueOf(breakGlass.validUntil())));
+        return write(LedgerCall.recordBreakGlass(breakGlass));
     }
 
     @Override
     public LedgerReceipt anchorAuditBatch(LedgerRecords.AuditBatch batch) {
-        return writeAnchor(anchor -> anchor.anchor(
-                batch.batchId(),
-                batch.merkleRoot(),
-                BigInteger.valueOf(batch.count()),
-                BigInteger.valueOf(batch.firstTime()),
-                BigInteger.valueOf(batch.lastTime())));
+        return write(LedgerCall.anchorAuditBatch(batch));
     }
 
-    private LedgerReceipt writeRegistry(Function<ConsentRegistry, RemoteFunctionCall<TransactionReceipt>> call) {
+    @Override
+    public List<Submission> submitAll(List<LedgerCall> calls) {
         Connection c = connection();
-        return write(
-                c, c.registry().getContractAddress(), call.apply(c.registry()).encodeFunctionCall());
+        String from = c.transactions().getFromAddress();
+        Submission[] results = new Submission[calls.size()];
+        Map<Integer, String> sent = new LinkedHashMap<>();
+        try {
+            BigInteger nonce = c.web3j()
+                    .ethGetTransactionCount(from, DefaultBlockParameterName.PENDING)
+                    .send()
+                    .getTransactionCount();
+            String stopped = null;
+            for (int i = 0; i < calls.size(); i++) {
+                LedgerCall call = calls.get(i);
+                if (stopped != null) {
+                    results[i] = new Submission.NotConfirmed(null, stopped);
+                    continue;
+                }
+                String to = address(c, call.contract());
+                Optional<Submission.Refused> refused = simulate(c, from, to, call.data());
+                if (refused.isPresent()) {
+                    results[i] = refused.get();
+                    continue;
+                }
+                RawTransaction raw = RawTransaction.createTransaction(
+                        nonce,
+                        BigInteger.valueOf(config.gasPrice()),
+                        BigInteger.valueOf(config.gasLimit()),
+                        to,
+                        BigInteger.ZERO,
+                        call.data());
+                EthSendTransaction response = c.web3j()
+                        .ethSendRawTransaction(c.transactions().sign(raw))
+                        .send();
+                if (response.hasError()) {
+                    stopped = "The node refused the transaction: "
+                            + response.getError().getMessage();
+                    results[i] = new Submission.NotConfirmed(null, stopped);
+                    continue;
+                }
+                sent.put(i, response.getTransactionHash());
+                nonce = nonce.add(BigInteger.ONE);
+            }
+        } catch (IOException e) {
+            if (sent.isEmpty()) {
+                throw unreachable(e);
+            }
+            for (int i = 0; i < results.length; i++) {
+                if (results[i] == null && !sent.containsKey(i)) {
+                    results[i] = new Submission.NotConfirmed(null, "not sent: " + e.getMessage());
+                }
+            }
+        }
+        awaitReceipts(c, sent, results);
+        return List.of(results);
     }
 
-    private LedgerReceipt writeAnchor(Function<AuditAnchor, RemoteFunctionCall<TransactionReceipt>> call) {
+    /** Polls for the receipts of sent transactions until all arrived or the receipt timeout passed. */
+    private void awaitReceipts(Connection c, Map<Integer, String> sent, Submission[] results) {
+        long deadline = System.nanoTime() + config.receiptTimeout().toNanos();
+        Map<Integer, String> waiting = new LinkedHashMap<>(sent);
+        while (!waiting.isEmpty()) {
+            for (var it = waiting.entrySet().iterator(); it.hasNext(); ) {
+                var entry = it.next();
+                try {
+                    Optional<TransactionReceipt> receipt = c.web3j()
+                            .ethGetTransactionReceipt(entry.getValue())
+                            .send()
+                            .getTransactionReceipt();
+                    if (receipt.isEmpty()) {
+                        // receipts come in nonce order: the later ones are not there either
+                        break;
+                    }
+                    results[entry.getKey()] = receipt.get().isStatusOK()
+                            ? new Submission.Included(receipt(entry.getValue(), receipt.get()))
+                            : new Submission.Refused(null, "Transaction " + entry.getValue() + " reverted");
+                    it.remove();
+                } catch (IOException e) {
+                    break;
+                }
+            }
+            if (waiting.isEmpty()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                waiting.forEach((i, hash) -> results[i] = new Submission.NotConfirmed(
+                        hash, "No receipt for " + hash + " within " + config.receiptTimeout()));
+                return;
+            }
+            sleep(config.receiptPollInterval());
+        }
+    }
+
+    @Override
+    public Optional<String> consentDocumentHash(byte[] consentId) {
         Connection c = connection();
-        return write(c, c.anchor().getContractAddress(), call.apply(c.anchor()).encodeFunctionCall());
+        // a static struct comes back as a flat tuple; decoded here because web3j's struct decoding of
+        // the generated wrapper's consentOf fails on it
+        Function consentOf = new Function(
+                "consentOf",
+                List.of(new Bytes32(consentId)),
+                List.of(
+                        new TypeReference<Bytes32>() {},
+                        new TypeReference<Bytes32>() {},
+                        new TypeReference<Uint32>() {},
+                        new TypeReference<Uint16>() {},
+                        new TypeReference<Uint64>() {},
+                        new TypeReference<Uint64>() {},
+                        new TypeReference<Bytes32>() {},
+                        new TypeReference<Uint8>() {}));
+        try {
+            EthCall call = c.web3j()
+                    .ethCall(
+                            Transaction.createEthCallTransaction(
+                                    c.transactions().getFromAddress(),
+                                    c.registry().getContractAddress(),
+                                    FunctionEncoder.encode(consentOf)),
+                            DefaultBlockParameterName.LATEST)
+                    .send();
+            if (call.hasError()) {
+                throw new LedgerException("consentOf failed: " + call.getError().getMessage(), null, null, null);
+            }
+            List<Type> values = FunctionReturnDecoder.decode(call.getValue(), consentOf.getOutputParameters());
+            BigInteger status = ((Uint8) values.get(7)).getValue();
+            return status.signum() == 0
+                    ? Optional.empty()
+                    : Optional.of(Numeric.toHexString(((Bytes32) values.get(6)).getValue()));
+        } catch (IOException e) {
+            throw unreachable(e);
+        }
+    }
+
+    @Override
+    public List<RegistryEvent> registryEvents(long from, long to) {
+        Connection c = connection();
+        EthFilter filter = new EthFilter(
+                DefaultBlockParameter.valueOf(BigInteger.valueOf(from)),
+                DefaultBlockParameter.valueOf(BigInteger.valueOf(to)),
+                c.registry().getContractAddress());
+        try {
+            EthLog logs = c.web3j().ethGetLogs(filter).send();
+            if (logs.hasError()) {
+                throw new LedgerException(
+                        "eth_getLogs " + from + ".." + to + " failed: "
+                                + logs.getError().getMessage(),
+                        null,
+                        null,
+                        null);
+            }
+            List<RegistryEvent> events = new ArrayList<>();
+            for (EthLog.LogResult<?> result : logs.getLogs()) {
+                RegistryEvents.decode((Log) result.get()).ifPresent(events::add);
+            }
+            return events;
+        } catch (IOException e) {
+            throw unreachable(e);
+        }
+    }
+
+    @Override
+    public Optional<String> blockHash(long number) {
+        Connection c = connection();
+        try {
+            EthBlock.Block block = c.web3j()
+                    .ethGetBlockByNumber(DefaultBlockParameter.valueOf(BigInteger.valueOf(number)), false)
+                    .send()
+                    .getBlock();
+            return Optional.ofNullable(block).map(EthBlock.Block::getHash);
+        } catch (IOException e) {
+            throw unreachable(e);
+        }
+    }
+
+    private LedgerReceipt write(LedgerCall call) {
+        Connection c = connection();
+        return write(c, address(c, call.contract()), call.data());
+    }
+
+    private static String address(Connection c, LedgerCall.Contract contract) {
+        return switch (contract) {
+            case CONSENT_REGISTRY -> c.registry().getContractAddress();
+            case AUDIT_ANCHOR -> c.anchor().getContractAddress();
+        };
+    }
+
+    /** Runs a call with eth_call against the pending state: the contract's refusal, if it refuses. */
+    private static Optional<Submission.Refused> simulate(Connection c, String from, String to, String data)
+            throws IOException {
+        EthCall simulation = c.web3j()
+                .ethCall(Transaction.createEthCallTransaction(from, to, data), DefaultBlockParameterName.PENDING)
+                .send();
+        if (!simulation.hasError()) {
+            return Optional.empty();
+        }
+        ContractError error = ERRORS.decode(simulation.getError().getData()).orElse(null);
+        return Optional.of(new Submission.Refused(
+                error,
+                "The contract refuses the call: "
+                        + (error != null ? error.name() : simulation.getError().getMessage())));
+    }
+
+    private static LedgerReceipt receipt(String hash, TransactionReceipt receipt) {
+        return new LedgerReceipt(
+                hash,
+                receipt.getBlockNumber().longValueExact(),
+                receipt.getBlockHash(),
+                receipt.getGasUsed().longValueExact());
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LedgerException("Interrupted while waiting for receipts", null, null, e);
+        }
     }
 
     /** Simulates, sends and awaits one contract call ({@code data} to {@code to}) from the writer account. */
@@ -160,20 +371,10 @@ public class Web3jLedgerClient implements LedgerClient {
         String from = c.transactions().getFromAddress();
         String hash = null;
         try {
-            EthCall simulation = c.web3j()
-                    .ethCall(Transaction.createEthCallTransaction(from, to, data), DefaultBlockParameterName.PENDING)
-                    .send();
-            if (simulation.hasError()) {
-                ContractError error =
-                        ERRORS.decode(simulation.getError().getData()).orElse(null);
+            Optional<Submission.Refused> refused = simulate(c, from, to, data);
+            if (refused.isPresent()) {
                 throw new LedgerException(
-                        "The contract refuses the call: "
-                                + (error != null
-                                        ? error.name()
-                                        : simulation.getError().getMessage()),
-                        null,
-                        error,
-                        null);
+                        refused.get().message(), null, refused.get().error(), null);
             }
             EthSendTransaction sent = c.transactions()
                     .sendTransaction(
@@ -191,11 +392,7 @@ public class Web3jLedgerClient implements LedgerClient {
             if (!receipt.isStatusOK()) {
                 throw new LedgerException("Transaction " + hash + " reverted", hash, null, null);
             }
-            return new LedgerReceipt(
-                    hash,
-                    receipt.getBlockNumber().longValueExact(),
-                    receipt.getBlockHash(),
-                    receipt.getGasUsed().longValueExact());
+            return receipt(hash, receipt);
         } catch (IOException e) {
             // the transaction may or may not have reached the node: the caller retries, and the
             // contract's ids make a retry of an included write fail with "…Exists", never duplicate it
@@ -203,6 +400,21 @@ public class Web3jLedgerClient implements LedgerClient {
         } catch (TransactionException e) {
             throw new LedgerException("No receipt for " + hash + " within " + config.receiptTimeout(), hash, null, e);
         }
+    }
+
+    private static String genesisHash(Web3j web3j) throws IOException {
+        return web3j.ethGetBlockByNumber(DefaultBlockParameter.valueOf(BigInteger.ZERO), false)
+                .send()
+                .getBlock()
+                .getHash();
+    }
+
+    private synchronized Connection reconnect(Connection stale) {
+        if (connection == stale) {
+            connection = null;
+            stale.web3j().shutdown();
+        }
+        return connection();
     }
 
     private synchronized Connection connection() {
@@ -225,10 +437,7 @@ public class Web3jLedgerClient implements LedgerClient {
                                     / Math.max(1, config.receiptPollInterval().toMillis())));
             StaticGasProvider gas =
                     new StaticGasProvider(BigInteger.valueOf(config.gasPrice()), BigInteger.valueOf(config.gasLimit()));
-            String genesis = web3j.ethGetBlockByNumber(DefaultBlockParameter.valueOf(BigInteger.ZERO), false)
-                    .send()
-                    .getBlock()
-                    .getHash();
+            String genesis = genesisHash(web3j);
             String[] addresses = contractAddresses(web3j, transactions, credentials);
             connection = new Connection(
                     web3j,

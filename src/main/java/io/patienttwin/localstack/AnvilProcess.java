@@ -120,12 +120,24 @@ public final class AnvilProcess implements AutoCloseable {
         } catch (IOException e) {
             // the process ended; the caller learns it from the future
         }
-        listening.completeExceptionally(new IllegalStateException("Anvil exited with " + process.exitValue()));
+        String end;
+        try {
+            end = process.waitFor(5, TimeUnit.SECONDS) ? "exited with " + process.exitValue() : "closed its output";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            end = "closed its output";
+        }
+        listening.completeExceptionally(new IllegalStateException("Anvil " + end));
     }
 
     /** The JSON-RPC URL, {@code http://127.0.0.1:<port>}. */
     public String rpcUrl() {
         return "http://127.0.0.1:" + port;
+    }
+
+    /** The operating system's id of the Anvil process. */
+    public long pid() {
+        return process.pid();
     }
 
     public boolean isAlive() {

@@ -188,5 +188,15 @@ class Web3jLedgerClientTest {
         public Duration receiptTimeout() {
             return base.receiptTimeout();
         }
+
+        @Override
+        public Outbox outbox() {
+            return base.outbox();
+        }
+
+        @Override
+        public Follower follower() {
+            return base.follower();
+        }
     }
 }
