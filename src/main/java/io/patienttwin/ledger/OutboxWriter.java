@@ -94,6 +94,9 @@ public class OutboxWriter {
      * @return how many writes were handled
      */
     public int runOnce() {
+        if (follower.status().state() == LedgerFollower.State.HALTED) {
+            return 0; // never write to a chain that lost its history before an operator looked at it
+        }
         int handled = QuarkusTransaction.requiringNew()
                 .timeout((int) transactionTimeout.toSeconds())
                 .call(this::sendDue);

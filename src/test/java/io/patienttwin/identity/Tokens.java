@@ -51,6 +51,11 @@ public final class Tokens {
         return user("carol");
     }
 
+    /** Operator with role admin (ledger status and rebuild); no clinical scopes. */
+    public static String dave() {
+        return user("dave");
+    }
+
     /** Patient Patient/pat; scopes patient/*.rs. */
     public static String pat() {
         return user("pat");
