@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 import io.patienttwin.fhir.FhirTestSupport;
 import io.patienttwin.localstack.AnvilTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +38,7 @@ import org.web3j.protocol.core.methods.response.EthBlock;
 import org.web3j.protocol.core.methods.response.EthLog;
 import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.protocol.http.HttpService;
+import org.web3j.utils.Numeric;
 
 /**
  * ARCHITECTURE §2.5, checked on the real chain: loads the build's Synthea population, gives every
@@ -49,6 +51,9 @@ class NoPhiOnChainTest {
 
     /** Shorter strings could turn up by chance inside 32-byte hashes. */
     private static final int MIN_NEEDLE_BYTES = 4;
+
+    @Inject
+    Pseudonyms pseudonyms;
 
     @Test
     void noTransactionOrEventCarriesANameIdentifierBirthDateOrFhirId() throws Exception {
@@ -87,6 +92,12 @@ class NoPhiOnChainTest {
         List<String> chainData = everythingOnChain();
 
         assertThat(chainData).as("transactions and events on the chain").hasSizeGreaterThan(patients.size());
+        for (String id : consentIds) {
+            // the scan sees what is there: each consent's pseudonym, in its grant's input and event
+            String pseudonym = Numeric.toHexStringNoPrefix(pseudonyms.consentId(id));
+            assertThat(chainData.stream().filter(data -> data.contains(pseudonym)))
+                    .hasSizeGreaterThanOrEqualTo(2);
+        }
         List<String> checked = needles.stream()
                 .filter(n -> n.getBytes(StandardCharsets.UTF_8).length >= MIN_NEEDLE_BYTES)
                 .toList();
