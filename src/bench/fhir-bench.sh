@@ -24,72 +24,8 @@ mkdir -p "$OUT"
 RESULTS=$OUT/results.txt
 : > "$RESULTS"
 
-say() { printf '%s\n' "$*" | tee -a "$RESULTS"; }
-psql_db() { psql -h 127.0.0.1 -U postgres -d "$DB" -tAq "$@"; }
-
-STACK_PID=
-REALM=
-CHAIN=
-start_stack() {
-  java -cp "$CP" io.patienttwin.localstack.LocalStackCommand "${BENCH_KEYCLOAK_PORT:-8191}" "${BENCH_CHAIN_PORT:-8555}" \
-    > "$OUT/localstack.log" 2>&1 &
-  STACK_PID=$!
-  for _ in $(seq 1 360); do
-    grep -q '^READY ' "$OUT/localstack.log" && break
-    kill -0 "$STACK_PID" 2>/dev/null || { tail -40 "$OUT/localstack.log"; exit 1; }
-    sleep 0.5
-  done
-  REALM=$(grep '^READY ' "$OUT/localstack.log" | awk '{print $2}')
-  CHAIN=$(grep '^READY ' "$OUT/localstack.log" | awk '{print $3}')
-}
-token() {
-  curl -s "$REALM/protocol/openid-connect/token" -d grant_type=client_credentials -d client_id=ehr-system \
-    -d client_secret=ehr-system-secret | sed 's/.*"access_token":"\([^"]*\)".*/\1/'
-}
-
-APP_PID=
-RSS_PID=
-stop_app() {
-  [ -n "$RSS_PID" ] && kill "$RSS_PID" 2>/dev/null || true
-  if [ -n "$APP_PID" ]; then
-    kill "$APP_PID" 2>/dev/null || true
-    wait "$APP_PID" 2>/dev/null || true
-  fi
-  APP_PID=
-  RSS_PID=
-}
-trap 'stop_app; [ -n "$STACK_PID" ] && kill "$STACK_PID" 2>/dev/null; wait' EXIT
-
-start_app() {
-  local log=$1
-  local t0
-  t0=$(date +%s.%N)
-  QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:5432/$DB?reWriteBatchedInserts=true" \
-    QUARKUS_HTTP_PORT=$PORT QUARKUS_OIDC_AUTH_SERVER_URL="$REALM" \
-    QUARKUS_OIDC_PORTAL_CREDENTIALS_SECRET=portal-secret \
-    QUARKUS_OIDC_PORTAL_AUTHENTICATION_STATE_SECRET=bench-only-state-secret-0123456789abcdef \
-    TWIN_LEDGER_RPC_URL="$CHAIN" TWIN_LEDGER_DEPLOY_IF_ABSENT=true \
-    TWIN_CONSENT_PSEUDONYM_SECRET=YmVuY2gtb25seS1wc2V1ZG9ueW0tc2VjcmV0LTAxMjM0NTY3ODk= \
-    TWIN_LEDGER_PRIVATE_KEY=0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d \
-    java "$HEAP" -jar target/quarkus-app/quarkus-run.jar > "$log" 2>&1 &
-  APP_PID=$!
-  for _ in $(seq 1 600); do
-    curl -sf -o /dev/null "$BASE/metadata" && break
-    kill -0 "$APP_PID" 2>/dev/null || { tail -40 "$log"; exit 1; }
-    sleep 0.1
-  done
-  local t1
-  t1=$(date +%s.%N)
-  say "startup: $(grep -o 'started in [0-9.]*s' "$log" | head -1) (Quarkus), $(echo "$t1 - $t0" | bc) s until /fhir/metadata answered"
-  # Peak RSS of the app, sampled every second, into $OUT/rss-max.
-  echo 0 > "$OUT/rss-max"
-  ( while kill -0 "$APP_PID" 2>/dev/null; do
-      rss=$(ps -o rss= -p "$APP_PID" 2>/dev/null | tr -d ' ')
-      [ -n "$rss" ] && [ "$rss" -gt "$(cat "$OUT/rss-max")" ] && echo "$rss" > "$OUT/rss-max"
-      sleep 1
-    done ) &
-  RSS_PID=$!
-}
+# shellcheck source=src/bench/common.sh
+source src/bench/common.sh
 
 ingest() {
   local label=$1

@@ -85,6 +85,9 @@ create table consent_record (
     revoked_block   bigint,
     contract        varchar(42),
     rejection       varchar(500),
+    -- SHA-256 of the status and proof last written to the FHIR Consent: a replay that finds the same facts
+    -- (a rebuild) writes no new version
+    published       varchar(66),
     updated_at      timestamp with time zone not null,
     constraint uq_consent_record_chain_id unique (chain_id)
 );

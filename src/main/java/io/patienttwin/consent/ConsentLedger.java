@@ -192,6 +192,7 @@ public class ConsentLedger {
         }
         Consent.ConsentState status = statusOf(record);
         Extension proof = proof(record);
+        record.published = fingerprint(record);
         Extension current = consent.getExtensionByUrl(ConsentMapper.PROOF_EXTENSION);
         boolean unchanged = consent.getStatus() == status
                 && (proof == null ? current == null : current != null && current.equalsDeep(proof));
@@ -238,9 +239,11 @@ public class ConsentLedger {
             }
         });
         for (ConsentRecord record : changed) {
-            changes.fire(new ConsentStateChanged(record.consentId));
-            updateIndexAfterCommit(record);
+            if (!fingerprint(record).equals(record.published)) {
+                changes.fire(new ConsentStateChanged(record.consentId));
+            }
         }
+        updateIndexAfterCommit(changed);
     }
 
     /** The chain refused a queued grant: the consent is rejected for good. */
@@ -255,7 +258,7 @@ public class ConsentLedger {
                     record.rejection = rejected.reason();
                     record.updatedAt = Instant.now();
                     changes.fire(new ConsentStateChanged(record.consentId));
-                    updateIndexAfterCommit(record);
+                    updateIndexAfterCommit(List.of(record));
                 });
     }
 
@@ -374,13 +377,20 @@ public class ConsentLedger {
                 grant);
     }
 
-    /** After the commit, puts the record's effective state into the index. */
-    private void updateIndexAfterCommit(ConsentRecord record) {
-        String consentId = record.consentId;
-        String patientId = record.patientId;
-        ConsentIndex.Entry effective = record.effective() ? record.toIndexEntry() : null;
-        if (effective == null) {
-            index.apply(consentId, patientId, null); // deny at once
+    /** After the commit, puts the records' effective states into the index; denials at once. */
+    private void updateIndexAfterCommit(List<ConsentRecord> records) {
+        if (records.isEmpty()) {
+            return;
+        }
+        List<ConsentIndex.Entry> effective = new ArrayList<>();
+        List<String[]> ineffective = new ArrayList<>();
+        for (ConsentRecord record : records) {
+            if (record.effective()) {
+                effective.add(record.toIndexEntry());
+            } else {
+                ineffective.add(new String[] {record.consentId, record.patientId});
+                index.apply(record.consentId, record.patientId, null); // deny at once
+            }
         }
         transactions.registerInterposedSynchronization(new Synchronization() {
             @Override
@@ -389,10 +399,18 @@ public class ConsentLedger {
             @Override
             public void afterCompletion(int status) {
                 if (status == Status.STATUS_COMMITTED) {
-                    index.apply(consentId, patientId, effective);
+                    effective.forEach(entry -> index.apply(entry.consentId(), entry.patientId(), entry));
+                    ineffective.forEach(ids -> index.apply(ids[0], ids[1], null));
                 }
             }
         });
+    }
+
+    /** A digest of what the FHIR Consent shows of a record: status and proof. */
+    private static String fingerprint(ConsentRecord record) {
+        return Numeric.toHexString(Pseudonyms.document(
+                statusOf(record).toCode() + "|" + record.contract + "|" + record.grantedTx + "|" + record.grantedBlock
+                        + "|" + record.revokedTx + "|" + record.revokedBlock + "|" + record.rejection));
     }
 
     private static Consent.ConsentState statusOf(ConsentRecord record) {

@@ -89,6 +89,9 @@ public class ConsentRecord extends PanacheEntityBase {
 
     public String rejection;
 
+    /** Status and proof last written to the FHIR Consent ({@link ConsentLedger#applyRecordedState}). */
+    public String published;
+
     @Column(name = "updated_at")
     public Instant updatedAt;
 

@@ -41,9 +41,10 @@ public class ConsentChainStatus {
                 .newJsonParser()
                 .parseResource(Consent.class, stored.get().json());
         if (consents.applyRecordedState(consent, change.consentId())) {
-            // index rows are written at commit: flushing here would clear the persistence context of
-            // the caller (the follower or the outbox writer) in the middle of its work
             store.update("Consent", change.consentId(), consent, stored.get().version());
+            // written now, not at commit (the connection is released by then), and the persistence
+            // context emptied: a long replay stays small; callers keep no managed state across this
+            store.flushIfAtLeast(1);
         }
     }
 }

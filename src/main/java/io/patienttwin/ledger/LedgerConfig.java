@@ -70,8 +70,12 @@ public interface LedgerConfig {
         @WithDefault("true")
         boolean enabled();
 
-        /** Writes sent together (consecutive nonces, one wait for all receipts). */
-        @WithDefault("100")
+        /**
+         * Writes sent together (consecutive nonces, one wait for all receipts): with blocks every
+         * second, the most a node writes per second. Each consent grant costs about 143,000 gas, so
+         * the chain's block gas limit must hold a batch (500 grants: 72 M gas).
+         */
+        @WithDefault("500")
         int batchSize();
 
         /** How often to look for due writes when nobody wakes the writer. */

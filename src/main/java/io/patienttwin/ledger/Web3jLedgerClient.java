@@ -32,12 +32,15 @@ import org.web3j.crypto.RawTransaction;
 import org.web3j.crypto.WalletUtils;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.besu.Besu;
+import org.web3j.protocol.core.BatchRequest;
 import org.web3j.protocol.core.DefaultBlockParameter;
 import org.web3j.protocol.core.DefaultBlockParameterName;
+import org.web3j.protocol.core.Response;
 import org.web3j.protocol.core.methods.request.EthFilter;
 import org.web3j.protocol.core.methods.request.Transaction;
 import org.web3j.protocol.core.methods.response.EthBlock;
 import org.web3j.protocol.core.methods.response.EthCall;
+import org.web3j.protocol.core.methods.response.EthGetTransactionReceipt;
 import org.web3j.protocol.core.methods.response.EthLog;
 import org.web3j.protocol.core.methods.response.EthSendTransaction;
 import org.web3j.protocol.core.methods.response.Log;
@@ -67,6 +70,7 @@ public class Web3jLedgerClient implements LedgerClient {
     private record Connection(
             Web3j web3j,
             RawTransactionManager transactions,
+            Eip155Signer signer,
             PollingTransactionReceiptProcessor receipts,
             ConsentRegistry registry,
             AuditAnchor anchor,
@@ -150,24 +154,31 @@ public class Web3jLedgerClient implements LedgerClient {
 
     @Override
     public List<Submission> submitAll(List<LedgerCall> calls) {
+        if (calls.isEmpty()) {
+            return List.of();
+        }
         Connection c = connection();
         String from = c.transactions().getFromAddress();
         Submission[] results = new Submission[calls.size()];
         Map<Integer, String> sent = new LinkedHashMap<>();
         try {
+            // three round trips for the whole batch (JSON-RPC batches): simulate, send, receipts
+            BatchRequest simulations = c.web3j().newBatch();
+            for (LedgerCall call : calls) {
+                simulations.add(c.web3j()
+                        .ethCall(
+                                Transaction.createEthCallTransaction(from, address(c, call.contract()), call.data()),
+                                DefaultBlockParameterName.LATEST));
+            }
+            List<? extends Response<?>> simulated = simulations.send().getResponses();
             BigInteger nonce = c.web3j()
                     .ethGetTransactionCount(from, DefaultBlockParameterName.PENDING)
                     .send()
                     .getTransactionCount();
-            String stopped = null;
+            BatchRequest sends = c.web3j().newBatch();
+            List<Integer> sendOrder = new ArrayList<>();
             for (int i = 0; i < calls.size(); i++) {
-                LedgerCall call = calls.get(i);
-                if (stopped != null) {
-                    results[i] = new Submission.NotConfirmed(null, stopped);
-                    continue;
-                }
-                String to = address(c, call.contract());
-                Optional<Submission.Refused> refused = simulate(c, from, to, call.data());
+                Optional<Submission.Refused> refused = refusal((EthCall) simulated.get(i));
                 if (refused.isPresent()) {
                     results[i] = refused.get();
                     continue;
@@ -176,20 +187,30 @@ public class Web3jLedgerClient implements LedgerClient {
                         nonce,
                         BigInteger.valueOf(config.gasPrice()),
                         BigInteger.valueOf(config.gasLimit()),
-                        to,
+                        address(c, calls.get(i).contract()),
                         BigInteger.ZERO,
-                        call.data());
-                EthSendTransaction response = c.web3j()
-                        .ethSendRawTransaction(c.transactions().sign(raw))
-                        .send();
-                if (response.hasError()) {
-                    stopped = "The node refused the transaction: "
-                            + response.getError().getMessage();
-                    results[i] = new Submission.NotConfirmed(null, stopped);
-                    continue;
-                }
-                sent.put(i, response.getTransactionHash());
+                        calls.get(i).data());
+                sends.add(c.web3j()
+                        .ethSendRawTransaction(Numeric.toHexString(c.signer().sign(raw, config.chainId()))));
+                sendOrder.add(i);
                 nonce = nonce.add(BigInteger.ONE);
+            }
+            if (!sendOrder.isEmpty()) {
+                List<? extends Response<?>> answers = sends.send().getResponses();
+                for (int k = 0; k < sendOrder.size(); k++) {
+                    EthSendTransaction answer = (EthSendTransaction) answers.get(k);
+                    int i = sendOrder.get(k);
+                    if (answer.hasError()) {
+                        // later nonces wait for this one in the node's pool: they are included once a
+                        // retry fills the gap, and their own retries then find them on chain
+                        results[i] = new Submission.NotConfirmed(
+                                null,
+                                "The node refused the transaction: "
+                                        + answer.getError().getMessage());
+                    } else {
+                        sent.put(i, answer.getTransactionHash());
+                    }
+                }
             }
         } catch (IOException e) {
             if (sent.isEmpty()) {
@@ -205,29 +226,40 @@ public class Web3jLedgerClient implements LedgerClient {
         return List.of(results);
     }
 
-    /** Polls for the receipts of sent transactions until all arrived or the receipt timeout passed. */
+    /**
+     * Waits for the receipts of sent transactions: polls the last one (a block includes a sender's
+     * transactions in nonce order), then fetches all in one batch; until the receipt timeout.
+     */
     private void awaitReceipts(Connection c, Map<Integer, String> sent, Submission[] results) {
         long deadline = System.nanoTime() + config.receiptTimeout().toNanos();
         Map<Integer, String> waiting = new LinkedHashMap<>(sent);
         while (!waiting.isEmpty()) {
-            for (var it = waiting.entrySet().iterator(); it.hasNext(); ) {
-                var entry = it.next();
-                try {
-                    Optional<TransactionReceipt> receipt = c.web3j()
-                            .ethGetTransactionReceipt(entry.getValue())
-                            .send()
-                            .getTransactionReceipt();
-                    if (receipt.isEmpty()) {
-                        // receipts come in nonce order: the later ones are not there either
-                        break;
+            try {
+                String last = waiting.values().stream().reduce((a, b) -> b).orElseThrow();
+                boolean lastIncluded = c.web3j()
+                        .ethGetTransactionReceipt(last)
+                        .send()
+                        .getTransactionReceipt()
+                        .isPresent();
+                if (lastIncluded || System.nanoTime() > deadline) {
+                    BatchRequest receipts = c.web3j().newBatch();
+                    List<Integer> order = new ArrayList<>(waiting.keySet());
+                    order.forEach(i -> receipts.add(c.web3j().ethGetTransactionReceipt(waiting.get(i))));
+                    List<? extends Response<?>> answers = receipts.send().getResponses();
+                    for (int k = 0; k < order.size(); k++) {
+                        Optional<TransactionReceipt> receipt =
+                                ((EthGetTransactionReceipt) answers.get(k)).getTransactionReceipt();
+                        int i = order.get(k);
+                        if (receipt.isPresent()) {
+                            String hash = waiting.remove(i);
+                            results[i] = receipt.get().isStatusOK()
+                                    ? new Submission.Included(receipt(hash, receipt.get()))
+                                    : new Submission.Refused(null, "Transaction " + hash + " reverted");
+                        }
                     }
-                    results[entry.getKey()] = receipt.get().isStatusOK()
-                            ? new Submission.Included(receipt(entry.getValue(), receipt.get()))
-                            : new Submission.Refused(null, "Transaction " + entry.getValue() + " reverted");
-                    it.remove();
-                } catch (IOException e) {
-                    break;
                 }
+            } catch (IOException e) {
+                LOG.debugf("Receipt poll failed: %s", e.getMessage());
             }
             if (waiting.isEmpty()) {
                 return;
@@ -333,12 +365,20 @@ public class Web3jLedgerClient implements LedgerClient {
         };
     }
 
-    /** Runs a call with eth_call against the pending state: the contract's refusal, if it refuses. */
+    /**
+     * Runs a call with eth_call against the latest block: the contract's refusal, if it refuses. Not
+     * against the pending state: a node builds that from its whole transaction pool for every call,
+     * which made a batch quadratic. A retry whose first send still waits in the pool passes here, is
+     * sent again and reverts on chain with "…Exists"; the outbox then finds the record and confirms it.
+     */
     private static Optional<Submission.Refused> simulate(Connection c, String from, String to, String data)
             throws IOException {
-        EthCall simulation = c.web3j()
-                .ethCall(Transaction.createEthCallTransaction(from, to, data), DefaultBlockParameterName.PENDING)
-                .send();
+        return refusal(c.web3j()
+                .ethCall(Transaction.createEthCallTransaction(from, to, data), DefaultBlockParameterName.LATEST)
+                .send());
+    }
+
+    private static Optional<Submission.Refused> refusal(EthCall simulation) {
         if (!simulation.hasError()) {
             return Optional.empty();
         }
@@ -429,12 +469,14 @@ public class Web3jLedgerClient implements LedgerClient {
                         "The node at " + config.rpcUrl() + " is on chain " + chainId + ", not " + config.chainId());
             }
             Credentials credentials = credentials();
-            RawTransactionManager transactions = new RawTransactionManager(web3j, credentials, config.chainId());
             PollingTransactionReceiptProcessor receipts = new PollingTransactionReceiptProcessor(
                     web3j, config.receiptPollInterval().toMillis(), (int) Math.max(
                             1,
                             config.receiptTimeout().toMillis()
                                     / Math.max(1, config.receiptPollInterval().toMillis())));
+            // with our receipt polling also for deployments (web3j's default polls every 15 s)
+            RawTransactionManager transactions =
+                    new RawTransactionManager(web3j, credentials, config.chainId(), receipts);
             StaticGasProvider gas =
                     new StaticGasProvider(BigInteger.valueOf(config.gasPrice()), BigInteger.valueOf(config.gasLimit()));
             String genesis = genesisHash(web3j);
@@ -442,6 +484,7 @@ public class Web3jLedgerClient implements LedgerClient {
             connection = new Connection(
                     web3j,
                     transactions,
+                    new Eip155Signer(credentials),
                     receipts,
                     ConsentRegistry.load(addresses[0], web3j, transactions, gas),
                     AuditAnchor.load(addresses[1], web3j, transactions, gas),

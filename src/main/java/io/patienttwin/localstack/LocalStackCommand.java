@@ -11,15 +11,16 @@ import java.util.List;
  * stopping both with it.
  *
  * <p>Usage: {@code java -cp 'target/quarkus-app/app/*:target/quarkus-app/lib/main/*'
- * io.patienttwin.localstack.LocalStackCommand <keycloak port> <chain port>} (with lib/boot/* added to the class path)
+ * io.patienttwin.localstack.LocalStackCommand <keycloak port> <chain port> [anvil options…]} (with lib/boot/*
+ * added to the class path), e.g. {@code --block-time 2} for a chain that mines like a Besu QBFT network.
  */
 public final class LocalStackCommand {
 
     private LocalStackCommand() {}
 
     public static void main(String[] args) throws InterruptedException {
-        if (args.length != 2) {
-            System.err.println("usage: LocalStackCommand <keycloak port> <chain port>");
+        if (args.length < 2) {
+            System.err.println("usage: LocalStackCommand <keycloak port> <chain port> [anvil options...]");
             System.exit(2);
         }
         int keycloakPort = Integer.parseInt(args[0]);
@@ -31,7 +32,8 @@ public final class LocalStackCommand {
                 Path.of("target", "localstack"),
                 false,
                 Duration.ofSeconds(180)));
-        AnvilProcess anvil = AnvilProcess.start(AnvilProcess.DEFAULT_BINARY, chainPort, List.of());
+        AnvilProcess anvil = AnvilProcess.start(
+                AnvilProcess.DEFAULT_BINARY, chainPort, List.of(args).subList(2, args.length));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             anvil.stop();
             keycloak.stop();
