@@ -111,6 +111,7 @@ public class LedgerFollower {
      * deleted; the follower then catches up in the background.
      */
     public void rebuild() {
+        long started = System.nanoTime();
         loop.stop(Duration.ofSeconds(30));
         QuarkusTransaction.requiringNew().run(() -> {
             entityManager.createNativeQuery("delete from ledger_event").executeUpdate();
@@ -118,7 +119,9 @@ public class LedgerFollower {
             resets.fire(new ProjectionReset());
         });
         status = new Status(State.STARTING, -1, status.headBlock(), null);
-        LOG.info("Ledger follower: projection reset; reading the chain again from block 0");
+        LOG.infof(
+                "Ledger follower: projection reset in %d ms; reading the chain again from block 0",
+                (System.nanoTime() - started) / 1_000_000);
         if (config.enabled()) {
             loop.start();
         }
@@ -173,9 +176,13 @@ public class LedgerFollower {
         }
         long from = cursor.processedBlock + 1;
         long to = Math.min(target, cursor.processedBlock + config.maxBlockRange());
+        long t0 = System.nanoTime();
         List<RegistryEvent> events = ledger.registryEvents(from, to);
+        long t1 = System.nanoTime();
         store(events);
+        long t2 = System.nanoTime();
         applied.fire(new RegistryEventsRead(facts.consentRegistry(), events));
+        long t3 = System.nanoTime();
         String hash = ledger.blockHash(to)
                 .orElseThrow(() -> new LedgerException("block " + to + " vanished while reading it", null, null, null));
         // a statement, not the entity: observers may have cleared the persistence context
@@ -188,6 +195,9 @@ public class LedgerFollower {
                 .setParameter(4, LedgerCursor.ID)
                 .executeUpdate();
         status = new Status(State.FOLLOWING, to, facts.headBlock(), null);
+        LOG.debugf(
+                "Ledger follower: blocks %d..%d, %d events: read %d ms, stored %d ms, applied %d ms",
+                from, to, events.size(), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000);
         return (int) (to - from + 1);
     }
 

@@ -1,12 +1,16 @@
 package io.patienttwin.ledger;
 
 import io.patienttwin.ledger.contracts.ConsentRegistry;
+import java.math.BigInteger;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.web3j.abi.EventEncoder;
 import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.utils.Numeric;
 
-/** Decodes ConsentRegistry logs into {@link RegistryEvent}s with the generated wrapper's decoders. */
+/** Decodes ConsentRegistry logs into {@link RegistryEvent}s (topics from the generated wrapper's events). */
 final class RegistryEvents {
 
     private static final String CONSENT_GRANTED = EventEncoder.encode(ConsentRegistry.CONSENTGRANTED_EVENT);
@@ -28,53 +32,52 @@ final class RegistryEvents {
                 log.getBlockHash(),
                 log.getLogIndex().intValueExact(),
                 log.getTransactionHash());
+        List<String> topics =
+                log.getTopics().stream().map(t -> t.toLowerCase(Locale.ROOT)).toList();
+        byte[] data = Numeric.hexStringToByteArray(log.getData());
         if (topic.equals(CONSENT_GRANTED)) {
-            var e = ConsentRegistry.getConsentGrantedEventFromLog(log);
+            // decoded by hand: web3j's reflective decoder was the largest cost of a replay
             return Optional.of(new RegistryEvent.ConsentGranted(
                     at,
-                    hex(e.consentId),
-                    hex(e.patient),
-                    hex(e.grantee),
-                    e.categories.longValueExact(),
-                    e.purposes.intValueExact(),
-                    e.validFrom.longValueExact(),
-                    e.validUntil.longValueExact(),
-                    hex(e.documentHash)));
+                    topics.get(1),
+                    topics.get(2),
+                    topics.get(3),
+                    uint(data, 0),
+                    (int) uint(data, 1),
+                    uint(data, 2),
+                    uint(data, 3),
+                    word(data, 4)));
         }
         if (topic.equals(CONSENT_REVOKED)) {
-            var e = ConsentRegistry.getConsentRevokedEventFromLog(log);
-            return Optional.of(new RegistryEvent.ConsentRevoked(at, hex(e.consentId), hex(e.patient), hex(e.reason)));
+            return Optional.of(new RegistryEvent.ConsentRevoked(at, topics.get(1), topics.get(2), word(data, 0)));
         }
         if (topic.equals(ACCESS_GRANTED)) {
-            var e = ConsentRegistry.getAccessGrantedEventFromLog(log);
             return Optional.of(new RegistryEvent.AccessGranted(
                     at,
-                    hex(e.grantId),
-                    e.kind.intValueExact(),
-                    hex(e.subject),
-                    hex(e.target),
-                    e.validUntil.longValueExact()));
+                    topics.get(1),
+                    (int) Numeric.toBigInt(topics.get(2)).longValueExact(),
+                    topics.get(3),
+                    word(data, 0),
+                    uint(data, 1)));
         }
         if (topic.equals(ACCESS_REVOKED)) {
-            var e = ConsentRegistry.getAccessRevokedEventFromLog(log);
-            return Optional.of(
-                    new RegistryEvent.AccessRevoked(at, hex(e.grantId), e.kind.intValueExact(), hex(e.subject)));
+            return Optional.of(new RegistryEvent.AccessRevoked(
+                    at, topics.get(1), (int) Numeric.toBigInt(topics.get(2)).longValueExact(), topics.get(3)));
         }
         if (topic.equals(BREAK_GLASS)) {
-            var e = ConsentRegistry.getBreakGlassRecordedEventFromLog(log);
             return Optional.of(new RegistryEvent.BreakGlassRecorded(
-                    at,
-                    hex(e.eventId),
-                    hex(e.patient),
-                    hex(e.principal),
-                    hex(e.reasonHash),
-                    e.validFrom.longValueExact(),
-                    e.validUntil.longValueExact()));
+                    at, topics.get(1), topics.get(2), topics.get(3), word(data, 0), uint(data, 1), uint(data, 2)));
         }
         return Optional.empty();
     }
 
-    static String hex(byte[] bytes) {
-        return Numeric.toHexString(bytes);
+    /** The {@code index}th 32-byte word of ABI-encoded data, 0x-hex. */
+    private static String word(byte[] data, int index) {
+        return Numeric.toHexString(Arrays.copyOfRange(data, index * 32, index * 32 + 32));
+    }
+
+    /** The {@code index}th word as an unsigned integer (event fields here are at most 64 bits). */
+    private static long uint(byte[] data, int index) {
+        return new BigInteger(1, Arrays.copyOfRange(data, index * 32, index * 32 + 32)).longValueExact();
     }
 }

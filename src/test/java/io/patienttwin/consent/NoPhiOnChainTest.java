@@ -6,14 +6,13 @@ import static io.patienttwin.fhir.FhirTestSupport.parse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.patienttwin.fhir.FhirTestSupport;
+import io.patienttwin.fhir.SyntheaPopulation;
 import io.patienttwin.localstack.AnvilTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,7 +21,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.HumanName;
@@ -131,26 +129,10 @@ class NoPhiOnChainTest {
 
     /** Loads hospitals, practitioners and people as Synthea wrote them; returns the stored Patients. */
     private static List<Patient> loadSyntheaPopulation() throws IOException {
-        Path dir = Path.of(System.getProperty("synthea.outputDir", "target/synthea"), "fhir");
-        List<Path> files;
-        try (Stream<Path> all = Files.list(dir)) {
-            files = all.filter(p -> p.toString().endsWith(".json"))
-                    .sorted((a, b) ->
-                            Integer.compare(rank(a), rank(b)) != 0 ? Integer.compare(rank(a), rank(b)) : a.compareTo(b))
-                    .toList();
-        }
         List<Patient> patients = new ArrayList<>();
-        for (Path file : files) {
-            String response = FhirTestSupport.authorized()
-                    .contentType(FhirTestSupport.FHIR_JSON)
-                    .body(file.toFile())
-                    .post("/fhir")
-                    .then()
-                    .statusCode(200)
-                    .extract()
-                    .asString();
+        for (Path file : SyntheaPopulation.bundlesInLoadOrder()) {
             for (Bundle.BundleEntryComponent entry :
-                    parse(response, Bundle.class).getEntry()) {
+                    SyntheaPopulation.post(file).getEntry()) {
                 String location = entry.getResponse().getLocation();
                 if (location != null && location.startsWith("Patient/")) {
                     String id = location.split("/")[1];
@@ -159,11 +141,6 @@ class NoPhiOnChainTest {
             }
         }
         return patients;
-    }
-
-    private static int rank(Path file) {
-        String name = file.getFileName().toString();
-        return name.startsWith("hospitalInformation") ? 0 : name.startsWith("practitionerInformation") ? 1 : 2;
     }
 
     private static Consent.ConsentState status(String id) {

@@ -7,23 +7,17 @@ import ca.uhn.fhir.util.FhirTerser;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.hl7.fhir.instance.model.api.IBaseReference;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Resource;
@@ -46,26 +40,16 @@ class SyntheaIngestTest {
 
     @Test
     void everySyntheaBundleLoadsWithAllResourcesStoredAndEveryReferenceResolved() throws Exception {
-        Path dir = Path.of(System.getProperty("synthea.outputDir", "target/synthea"), "fhir");
-        List<Path> files = bundlesInLoadOrder(dir);
-        assertThat(files).as("Synthea output in %s", dir).hasSizeGreaterThanOrEqualTo(3);
+        List<Path> files = SyntheaPopulation.bundlesInLoadOrder();
+        assertThat(files).as("Synthea output").hasSizeGreaterThanOrEqualTo(3);
 
         Map<String, Long> before = storedCountsByType();
         Map<String, Long> expected = new TreeMap<>();
         Set<String> loaded = new HashSet<>();
         long totalEntries = 0;
         for (Path file : files) {
-            Bundle input = readBundle(file);
-            String response = FhirTestSupport.authorized()
-                    .contentType("application/fhir+json; charset=UTF-8")
-                    .accept("application/fhir+json")
-                    .body(file.toFile())
-                    .post("/fhir")
-                    .then()
-                    .statusCode(200)
-                    .extract()
-                    .asString();
-            Bundle result = FHIR.newJsonParser().parseResource(Bundle.class, response);
+            Bundle input = SyntheaPopulation.read(file);
+            Bundle result = SyntheaPopulation.post(file);
             assertThat(result.getEntry()).hasSameSizeAs(input.getEntry());
             for (int i = 0; i < result.getEntry().size(); i++) {
                 Bundle.BundleEntryComponent sent = input.getEntry().get(i);
@@ -99,27 +83,6 @@ class SyntheaIngestTest {
         assertThat(added).as("resources created, by type").isEqualTo(expected);
         assertThat(loaded).as("one resource per entry").hasSize(Math.toIntExact(totalEntries));
         assertThat(unresolvedReferences(loaded)).isEmpty();
-    }
-
-    /** Synthea's own order: organizations and locations, then practitioners, then people. */
-    private static List<Path> bundlesInLoadOrder(Path dir) throws IOException {
-        try (Stream<Path> all = Files.list(dir)) {
-            return all.filter(p -> p.toString().endsWith(".json"))
-                    .sorted(Comparator.comparing((Path p) -> {
-                                String name = p.getFileName().toString();
-                                return name.startsWith("hospitalInformation")
-                                        ? 0
-                                        : name.startsWith("practitionerInformation") ? 1 : 2;
-                            })
-                            .thenComparing(Path::toString))
-                    .toList();
-        }
-    }
-
-    private static Bundle readBundle(Path file) throws IOException {
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            return FHIR.newJsonParser().parseResource(Bundle.class, reader);
-        }
     }
 
     private Map<String, Long> storedCountsByType() throws SQLException {

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.http.HttpService;
+import org.web3j.utils.Numeric;
 
 /** The ledger client of the running application against the test chain (Anvil). */
 @QuarkusTest
@@ -69,6 +70,74 @@ class Web3jLedgerClientTest {
             assertThat(receipt.gasUsed()).isPositive().isLessThan(config.gasLimit());
         });
         assertThat(revoked.blockNumber()).isGreaterThan(granted.blockNumber());
+    }
+
+    @Test
+    void registryEventsComeBackWithEveryFieldAsWritten() {
+        byte[] consentId = random32();
+        LedgerRecords.Consent consent = new LedgerRecords.Consent(
+                consentId,
+                random32(),
+                random32(),
+                (1L << 19) | 0b1011,
+                0b10001,
+                1_767_225_600L,
+                1_798_761_600L,
+                random32());
+        LedgerReceipt first = ledger.grantConsent(consent);
+        byte[] reason = random32();
+        ledger.revokeConsent(consentId, reason);
+        LedgerRecords.AccessGrant grant = new LedgerRecords.AccessGrant(
+                random32(), LedgerRecords.AccessKind.MEMBERSHIP, random32(), random32(), 1_800_000_000L);
+        ledger.grantAccess(grant);
+        ledger.revokeAccess(grant.grantId());
+        LedgerRecords.BreakGlass breakGlass =
+                new LedgerRecords.BreakGlass(random32(), random32(), random32(), random32(), 100, 3_700);
+        LedgerReceipt last = ledger.recordBreakGlass(breakGlass);
+
+        List<RegistryEvent> events = ledger.registryEvents(first.blockNumber(), last.blockNumber());
+
+        assertThat(events).hasSize(5);
+        assertThat(events.get(0))
+                .isEqualTo(new RegistryEvent.ConsentGranted(
+                        events.get(0).position(),
+                        hex(consentId),
+                        hex(consent.patient()),
+                        hex(consent.grantee()),
+                        consent.categories(),
+                        (int) consent.purposes(),
+                        consent.validFrom(),
+                        consent.validUntil(),
+                        hex(consent.documentHash())));
+        assertThat(events.get(0).position().transactionHash()).isEqualTo(first.transactionHash());
+        assertThat(events.get(0).position().blockHash()).isEqualTo(first.blockHash());
+        assertThat(events.get(1))
+                .isEqualTo(new RegistryEvent.ConsentRevoked(
+                        events.get(1).position(), hex(consentId), hex(consent.patient()), hex(reason)));
+        assertThat(events.get(2))
+                .isEqualTo(new RegistryEvent.AccessGranted(
+                        events.get(2).position(),
+                        hex(grant.grantId()),
+                        1,
+                        hex(grant.subject()),
+                        hex(grant.target()),
+                        grant.validUntil()));
+        assertThat(events.get(3))
+                .isEqualTo(new RegistryEvent.AccessRevoked(
+                        events.get(3).position(), hex(grant.grantId()), 1, hex(grant.subject())));
+        assertThat(events.get(4))
+                .isEqualTo(new RegistryEvent.BreakGlassRecorded(
+                        events.get(4).position(),
+                        hex(breakGlass.eventId()),
+                        hex(breakGlass.patient()),
+                        hex(breakGlass.principal()),
+                        hex(breakGlass.reasonHash()),
+                        100,
+                        3_700));
+    }
+
+    private static String hex(byte[] bytes) {
+        return Numeric.toHexString(bytes);
     }
 
     @Test
