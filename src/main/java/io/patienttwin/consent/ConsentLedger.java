@@ -132,8 +132,8 @@ public class ConsentLedger {
             }
         }
         applyRecordedState(incoming, consentId);
-        if (REVOKING.contains(status) && status == Consent.ConsentState.ENTEREDINERROR) {
-            incoming.setStatus(status);
+        if (status == Consent.ConsentState.ENTEREDINERROR) {
+            incoming.setStatus(status); // a revocation the client marked as an error keeps that mark
         }
     }
 
@@ -315,9 +315,7 @@ public class ConsentLedger {
     }
 
     private void record(String consentId, Consent incoming) {
-        Consent identified = incoming.copy();
-        identified.setId(consentId);
-        ConsentMapper.Reading reading = mapper.read(identified);
+        ConsentMapper.Reading reading = mapper.read(incoming, consentId);
         if (reading instanceof ConsentMapper.Reading.Invalid invalid) {
             throw refused("PT-CONSENT-422", String.join("; ", invalid.problems()));
         }

@@ -64,8 +64,12 @@ public final class ConsentMapper {
 
     /** The consent's terms, or all its problems; the consent needs its logical id already. */
     public Reading read(Consent consent) {
+        return read(consent, consent.getIdElement().getIdPart());
+    }
+
+    /** The consent's terms under the logical id it is (about to be) stored with, or all its problems. */
+    public Reading read(Consent consent, String consentId) {
         List<String> problems = new ArrayList<>();
-        String consentId = consent.getIdElement().getIdPart();
         if (consentId == null) {
             problems.add("Consent.id: the consent has no id yet");
         }
