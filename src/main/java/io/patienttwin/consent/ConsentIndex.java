@@ -79,6 +79,12 @@ public class ConsentIndex {
                 : entries.values().stream().filter(e -> e.validAt(at)).toList();
     }
 
+    /** Every effective consent of a patient, valid now or not; none while the index is distrusted. */
+    public java.util.Collection<Entry> allOf(String patientId) {
+        Map<String, Entry> entries = distrusted != null ? null : byPatient.get(patientId);
+        return entries == null ? List.of() : entries.values();
+    }
+
     /**
      * An effective consent of the patient naming the grantee that covers every bit of {@code
      * categories} (data category and sensitive labels) and the purpose, at {@code at}.
@@ -107,16 +113,18 @@ public class ConsentIndex {
         return Optional.ofNullable(distrusted);
     }
 
-    void distrust(String reason) {
+    /** Makes the index permit nothing, with the reason; the ledger does so when the chain lost its history. */
+    public void distrust(String reason) {
         distrusted = reason;
     }
 
-    void trustAgain() {
+    /** Trusts the index again after the projection was rebuilt. */
+    public void trustAgain() {
         distrusted = null;
     }
 
-    /** Puts an effective entry in, or takes a consent out. */
-    void apply(String consentId, String patientId, Entry effectiveOrNull) {
+    /** Puts an effective entry in, or takes a consent out; for the consent projection (and test fixtures). */
+    public void apply(String consentId, String patientId, Entry effectiveOrNull) {
         if (effectiveOrNull == null) {
             Map<String, Entry> entries = byPatient.get(patientId);
             if (entries != null) {

@@ -40,6 +40,16 @@ public final class Pseudonyms {
         return hmac("Consent/" + consentId);
     }
 
+    /** An access grant's id on chain: HMAC-SHA256(secret, "AccessGrant/" + id). */
+    public byte[] accessGrantId(String grantId) {
+        return hmac("AccessGrant/" + grantId);
+    }
+
+    /** A break-glass session's id on chain: HMAC-SHA256(secret, "BreakGlass/" + id). */
+    public byte[] breakGlassId(String sessionId) {
+        return hmac("BreakGlass/" + sessionId);
+    }
+
     /** A grantee's hash: keccak256 of its relative FHIR reference, e.g. "Practitioner/alice". */
     public static byte[] grantee(String reference) {
         return Hash.sha3(reference.getBytes(StandardCharsets.UTF_8));

@@ -33,7 +33,7 @@ public class ConsentChainStatus {
     }
 
     void onChange(@Observes ConsentStateChanged change) {
-        Optional<StoredResource> stored = reader.read("Consent", change.consentId());
+        Optional<StoredResource> stored = reader.currentForUpdate("Consent", change.consentId());
         if (stored.isEmpty() || stored.get().deleted()) {
             return;
         }

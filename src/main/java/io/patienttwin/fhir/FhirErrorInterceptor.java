@@ -7,6 +7,7 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
+import io.patienttwin.audit.AuditUnavailableException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.SQLException;
 import java.util.UUID;
@@ -37,6 +38,11 @@ public class FhirErrorInterceptor {
         for (Throwable t = exception; t != null; t = t.getCause()) {
             if (t instanceof BaseServerResponseException known) {
                 return known;
+            }
+            if (t instanceof AuditUnavailableException audit) {
+                // fail closed: data whose access cannot be audited does not leave
+                LOG.error(audit.getMessage(), audit.getCause());
+                return new ServiceUnavailableException("PT-AUDIT-503: the access audit is unavailable; retry later");
             }
             if (t instanceof SQLException sql
                     && sql.getSQLState() != null

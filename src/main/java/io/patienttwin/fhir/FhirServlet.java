@@ -44,6 +44,9 @@ public class FhirServlet extends RestfulServer {
     @Inject
     SmartScopeInterceptor scopes;
 
+    @Inject
+    ReadContextInterceptor readers;
+
     public FhirServlet() {
         super(FhirContext.forR4Cached());
     }
@@ -61,6 +64,7 @@ public class FhirServlet extends RestfulServer {
         setImplementationDescription("PatientTwin FHIR R4 server");
         registerInterceptor(errors);
         registerInterceptor(scopes);
+        registerInterceptor(readers);
         registerInterceptor(new CapabilityStatementCustomizer());
         List<Object> providers = new ArrayList<>();
         FhirContext fhirContext = getFhirContext();

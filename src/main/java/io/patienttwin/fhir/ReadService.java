@@ -10,6 +10,7 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import io.patienttwin.fhir.store.GatedResourceReader;
 import io.patienttwin.fhir.store.SearchRequest;
 import io.patienttwin.fhir.store.StoredResource;
+import io.patienttwin.policy.ReadContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,16 +33,19 @@ public class ReadService {
     private final GatedResourceReader reader;
     private final SearchRequests searchRequests;
     private final FhirContext fhirContext;
+    private final CurrentReader current;
 
-    public ReadService(GatedResourceReader reader, SearchRequests searchRequests, FhirContext fhirContext) {
+    public ReadService(
+            GatedResourceReader reader, SearchRequests searchRequests, FhirContext fhirContext, CurrentReader current) {
         this.reader = reader;
         this.searchRequests = searchRequests;
         this.fhirContext = fhirContext;
+        this.current = current;
     }
 
     /** The current version; 404 if it never existed, 410 if deleted. */
     public IBaseResource read(String type, String id) {
-        StoredResource stored = reader.read(type, id).orElseThrow(() -> notFound(type, id));
+        StoredResource stored = reader.read(current.context(), type, id).orElseThrow(() -> notFound(type, id));
         if (stored.deleted()) {
             throw new ResourceGoneException(
                     "PT-FHIR-410: " + type + "/" + id + " was deleted in version " + stored.version());
@@ -57,8 +61,8 @@ public class ReadService {
         } catch (NumberFormatException e) {
             throw notFound(type, id + "/_history/" + version);
         }
-        StoredResource stored =
-                reader.vread(type, id, number).orElseThrow(() -> notFound(type, id + "/_history/" + version));
+        StoredResource stored = reader.vread(current.context(), type, id, number)
+                .orElseThrow(() -> notFound(type, id + "/_history/" + version));
         if (stored.deleted()) {
             throw new ResourceGoneException(
                     "PT-FHIR-410: version " + version + " of " + type + "/" + id + " is a deletion");
@@ -69,10 +73,12 @@ public class ReadService {
     /** A search page with includes; only the count for {@code _summary=count} or {@code _count=0}. */
     public IBundleProvider search(String type, java.util.Map<String, String[]> parameters, boolean countOnly) {
         SearchRequest request = searchRequests.fromParameters(type, parameters);
+        ReadContext context = current.context();
+        openBreakGlass(context, type, parameters);
         if (countOnly || request.count() == 0) {
-            return new PageBundleProvider(List.of(), request.offset(), request.count(), reader.count(request));
+            return new PageBundleProvider(List.of(), request.offset(), request.count(), reader.count(context, request));
         }
-        GatedResourceReader.Page result = reader.search(request);
+        GatedResourceReader.Page result = reader.search(context, request);
         long total = result.total();
         List<StoredResource> page = result.resources();
         List<IBaseResource> resources = new ArrayList<>(page.size());
@@ -80,11 +86,11 @@ public class ReadService {
             resources.add(withMode(parse(stored), BundleEntrySearchModeEnum.MATCH));
         }
         int budget = MAX_INCLUDES;
-        for (StoredResource stored : reader.includes(page, request.includes(), budget)) {
+        for (StoredResource stored : reader.includes(context, page, request.includes(), budget)) {
             resources.add(withMode(parse(stored), BundleEntrySearchModeEnum.INCLUDE));
             budget--;
         }
-        for (StoredResource stored : reader.revIncludes(page, request.revIncludes(), Math.max(budget, 0))) {
+        for (StoredResource stored : reader.revIncludes(context, page, request.revIncludes(), Math.max(budget, 0))) {
             resources.add(withMode(parse(stored), BundleEntrySearchModeEnum.INCLUDE));
         }
         return new PageBundleProvider(resources, request.offset(), request.count(), total);
@@ -93,14 +99,15 @@ public class ReadService {
     /** A page of a history: instance (type and id), type (type only) or system (neither). */
     public IBundleProvider history(String type, String id, Date since, Integer count, Integer offset) {
         Instant from = since == null ? null : since.toInstant();
-        if (id != null && reader.read(type, id).isEmpty()) {
+        ReadContext context = current.context();
+        if (id != null && reader.read(current.context(), type, id).isEmpty()) {
             throw notFound(type, id);
         }
         int size = searchRequests.pageSize(count == null ? null : count.toString());
         int start = offset == null ? 0 : Math.max(offset, 0);
-        long total = reader.historyCount(type, id, from);
+        long total = reader.historyCount(context, type, id, from);
         List<IBaseResource> resources = new ArrayList<>();
-        for (StoredResource stored : reader.history(type, id, from, start, size)) {
+        for (StoredResource stored : reader.history(context, type, id, from, start, size)) {
             resources.add(historyEntry(stored));
         }
         return new PageBundleProvider(resources, start, size, total);
@@ -111,12 +118,33 @@ public class ReadService {
         read("Patient", patientId);
         int size = searchRequests.pageSize(count == null ? null : count.toString());
         int start = offset == null ? 0 : Math.max(offset, 0);
-        long total = reader.compartmentCount(patientId);
+        long total = reader.compartmentCount(current.context(), patientId);
         List<IBaseResource> resources = new ArrayList<>();
-        for (StoredResource stored : reader.compartment(patientId, start, size)) {
+        for (StoredResource stored : reader.compartment(current.context(), patientId, start, size)) {
             resources.add(withMode(parse(stored), BundleEntrySearchModeEnum.MATCH));
         }
         return new PageBundleProvider(resources, start, size, total);
+    }
+
+    /**
+     * A break-glass search names its patient: reading that Patient through the gate first opens the
+     * session (or refuses), so that the search's scope includes the patient.
+     */
+    private void openBreakGlass(ReadContext context, String type, java.util.Map<String, String[]> parameters) {
+        if (context.purpose() != io.patienttwin.consent.Purpose.ETREAT || context.breakGlassReason() == null) {
+            return;
+        }
+        for (String name : new String[] {"patient", "subject", "_id"}) {
+            String[] values = parameters.get(name);
+            if (values == null || values.length != 1 || ("_id".equals(name) && !"Patient".equals(type))) {
+                continue;
+            }
+            String value = values[0];
+            String id = value.startsWith("Patient/") ? value.substring("Patient/".length()) : value;
+            if (!id.isEmpty() && !id.contains(",") && !id.contains("/")) {
+                reader.read(context, "Patient", id);
+            }
+        }
     }
 
     IBaseResource parse(StoredResource stored) {

@@ -1,10 +1,21 @@
 package io.patienttwin.policy;
 
 /**
- * What a caller wants to read.
+ * One read of one resource the gate asks about: who reads (the {@link ReadContext}), what interaction, and the facts
+ * of the data the store holds about it, taken from the resource's row.
  *
- * @param interaction the FHIR interaction (read, vread, search-type, history-instance, …)
- * @param resourceType the resource type read, or null for a system-level interaction
- * @param patientId the patient whose compartment the data belongs to, or null when none or not yet known
+ * @param interaction the FHIR interaction (read, vread, search-type, history-instance, everything, …)
+ * @param resourceType the resource type read
+ * @param patientId the patient whose compartment the resource belongs to, or null when it belongs to none
+ * @param sensitivity the bits a consent must cover: the resource's data category and its sensitive
+ *     labels (see {@link Sensitivity}); 0 outside a patient compartment
+ * @param custodian the managing organization of the patient ({@code Organization/x}), or null when the
+ *     patient names none or is unknown
  */
-public record AccessRequest(String interaction, String resourceType, String patientId) {}
+public record AccessRequest(
+        ReadContext context,
+        String interaction,
+        String resourceType,
+        String patientId,
+        long sensitivity,
+        String custodian) {}

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.agroal.api.AgroalDataSource;
+import io.patienttwin.fhir.FhirTestSupport;
 import io.patienttwin.ledger.LedgerCall;
 import io.patienttwin.ledger.LedgerClient;
 import io.patienttwin.ledger.LedgerOutbox;
@@ -304,7 +305,7 @@ class ConsentLifecycleTest {
     }
 
     private static Consent read(String id) {
-        return parse(fhir().get("/fhir/Consent/" + id).asString(), Consent.class);
+        return parse(FhirTestSupport.compliance().get("/fhir/Consent/" + id).asString(), Consent.class);
     }
 
     private static Consent awaitStatus(String id, Consent.ConsentState status) {
@@ -313,7 +314,7 @@ class ConsentLifecycleTest {
     }
 
     private static Parameters verify(String id) {
-        Response response = fhir().get("/fhir/Consent/" + id + "/$verify");
+        Response response = FhirTestSupport.compliance().get("/fhir/Consent/" + id + "/$verify");
         assertThat(response.statusCode()).as(response.asString()).isEqualTo(200);
         return parse(response.asString(), Parameters.class);
     }

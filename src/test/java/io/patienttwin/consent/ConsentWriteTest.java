@@ -6,6 +6,7 @@ import static io.patienttwin.fhir.FhirTestSupport.json;
 import static io.patienttwin.fhir.FhirTestSupport.parse;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.patienttwin.fhir.FhirTestSupport;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import java.util.UUID;
@@ -105,7 +106,8 @@ class ConsentWriteTest {
 
     private static int stored(String marker) {
         return parse(
-                        fhir().get("/fhir/Consent?identifier=urn:test|" + marker + "&_summary=count")
+                        FhirTestSupport.compliance()
+                                .get("/fhir/Consent?identifier=urn:test|" + marker + "&_summary=count")
                                 .asString(),
                         Bundle.class)
                 .getTotal();

@@ -6,6 +6,7 @@ import static io.patienttwin.fhir.FhirTestSupport.parse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.patienttwin.fhir.FhirTestSupport;
 import io.patienttwin.fhir.SyntheaPopulation;
 import io.patienttwin.localstack.AnvilTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -74,18 +75,25 @@ class NoPhiOnChainTest {
         for (String id : consentIds) {
             await().atMost(Duration.ofSeconds(30)).until(() -> status(id) == Consent.ConsentState.ACTIVE);
         }
-        Consent revoked = parse(fhir().get("/fhir/Consent/" + consentIds.get(0)).asString(), Consent.class);
+        Consent revoked = parse(
+                FhirTestSupport.compliance()
+                        .get("/fhir/Consent/" + consentIds.get(0))
+                        .asString(),
+                Consent.class);
         revoked.setStatus(Consent.ConsentState.INACTIVE);
         fhir().body(json(revoked))
                 .put("/fhir/Consent/" + consentIds.get(0))
                 .then()
                 .statusCode(200);
         await().atMost(Duration.ofSeconds(30))
-                .until(() ->
-                        parse(fhir().get("/fhir/Consent/" + consentIds.get(0)).asString(), Consent.class)
-                                        .getExtensionByUrl(ConsentMapper.PROOF_EXTENSION)
-                                        .getExtensionByUrl("revocationTransactionHash")
-                                != null);
+                .until(() -> parse(
+                                        FhirTestSupport.compliance()
+                                                .get("/fhir/Consent/" + consentIds.get(0))
+                                                .asString(),
+                                        Consent.class)
+                                .getExtensionByUrl(ConsentMapper.PROOF_EXTENSION)
+                                .getExtensionByUrl("revocationTransactionHash")
+                        != null);
 
         List<String> chainData = everythingOnChain();
 
@@ -144,7 +152,7 @@ class NoPhiOnChainTest {
     }
 
     private static Consent.ConsentState status(String id) {
-        return parse(fhir().get("/fhir/Consent/" + id).asString(), Consent.class)
+        return parse(FhirTestSupport.compliance().get("/fhir/Consent/" + id).asString(), Consent.class)
                 .getStatus();
     }
 

@@ -345,7 +345,7 @@ class FhirBundleTest {
         String system = newSystem();
         Bundle tx = bundle(BundleType.TRANSACTION);
         post(tx, patient(system, "first"));
-        get(tx, "Patient/missing-" + UUID.randomUUID());
+        get(tx, "Organization/missing-" + UUID.randomUUID());
 
         assertFails(tx, 404, "PT-FHIR-404");
 
@@ -383,7 +383,7 @@ class FhirBundleTest {
         mismatched.setId("other-" + UUID.randomUUID());
         BundleEntryComponent mismatch = batch.addEntry().setResource(mismatched);
         mismatch.getRequest().setMethod(HTTPVerb.PUT).setUrl("Patient/" + existingId);
-        get(batch, "Patient/missing-" + UUID.randomUUID());
+        get(batch, "Organization/missing-" + UUID.randomUUID());
         Patient stale = patient(newSystem(), "stale");
         stale.setId(existingId);
         put(batch, stale).getRequest().setIfMatch("W/\"3\"");

@@ -5,11 +5,13 @@ import static io.patienttwin.fhir.FhirTestSupport.create;
 import static io.patienttwin.fhir.FhirTestSupport.fhir;
 import static io.patienttwin.fhir.FhirTestSupport.json;
 import static io.patienttwin.fhir.FhirTestSupport.parse;
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 
+import io.patienttwin.identity.Tokens;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import java.util.ArrayList;
@@ -160,11 +162,17 @@ class FhirInteractionsTest {
 
     @Test
     void missingResourceIs404AndUnknownTypeIs400WithOperationOutcome() {
-        fhir().get("/fhir/Patient/missing-" + UUID.randomUUID())
+        fhir().get("/fhir/Organization/missing-" + UUID.randomUUID())
                 .then()
                 .statusCode(404)
                 .body("resourceType", equalTo("OperationOutcome"))
                 .body(containsString("PT-FHIR-404"));
+        // a type that can belong to a patient answers as a forbidden read does: existence is not disclosed
+        fhir().get("/fhir/Patient/missing-" + UUID.randomUUID())
+                .then()
+                .statusCode(403)
+                .body("resourceType", equalTo("OperationOutcome"))
+                .body(containsString("PT-POLICY-403"));
         fhir().get("/fhir/Unicorn/1")
                 .then()
                 .statusCode(400)
@@ -217,9 +225,12 @@ class FhirInteractionsTest {
                 .extracting(e -> e.getResource().getIdElement().getIdPart() + "/"
                         + e.getResource().getMeta().getVersionId())
                 .contains(id + "/2", id + "/1");
-        fhir().get("/fhir/Patient/missing-" + UUID.randomUUID() + "/_history")
+        fhir().get("/fhir/Organization/missing-" + UUID.randomUUID() + "/_history")
                 .then()
                 .statusCode(404);
+        fhir().get("/fhir/Patient/missing-" + UUID.randomUUID() + "/_history")
+                .then()
+                .statusCode(403);
     }
 
     @Test
@@ -322,7 +333,11 @@ class FhirInteractionsTest {
                 continue;
             }
             String id = parse(created.asString(), Resource.class).getIdElement().getIdPart();
-            int read = fhir().get("/fhir/" + type + "/" + id).statusCode();
+            // Consent and AuditEvent are governance records: compliance officers read them, EHR systems do not
+            boolean governance = type.equals("Consent") || type.equals("AuditEvent");
+            int read = (governance ? given().auth().oauth2(Tokens.carol()).accept(FhirTestSupport.FHIR_JSON) : fhir())
+                    .get("/fhir/" + type + "/" + id)
+                    .statusCode();
             if (read != 200) {
                 failures.add(type + " read " + read);
             }

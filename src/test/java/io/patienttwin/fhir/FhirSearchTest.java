@@ -266,6 +266,7 @@ class FhirSearchTest {
 
     @Test
     void numberSearchComparesRiskAssessmentProbability() {
+        FhirTestSupport.ensurePatient("risk-subject");
         String quarter = save(risk("0.25"));
         String half = save(risk("0.5"));
         String high = save(risk("0.8"));

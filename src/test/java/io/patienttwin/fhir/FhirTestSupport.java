@@ -40,7 +40,12 @@ public final class FhirTestSupport {
         return resource;
     }
 
+    /**
+     * The resource as JSON; a Patient (also in a Bundle) without a managing organization is first given
+     * the {@link TestCustodian}'s, so that the EHR system of the tests may read it back.
+     */
     public static String json(IBaseResource resource) {
+        TestCustodian.manage(resource);
         return FHIR.newJsonParser().encodeResourceToString(resource);
     }
 
@@ -53,11 +58,27 @@ public final class FhirTestSupport {
 
     /** A request as the EHR system (client credentials, {@code system/*.cruds}). */
     public static RequestSpecification authorized() {
+        TestCustodian.ensure();
         return given().auth().oauth2(Tokens.ehrSystem());
+    }
+
+    /**
+     * A request as the compliance officer carol ({@code user/Consent.rs}, {@code user/AuditEvent.rs}):
+     * governance records are hers to read, not the EHR system's.
+     */
+    public static RequestSpecification compliance() {
+        return given().auth().oauth2(Tokens.carol()).accept(FHIR_JSON);
     }
 
     public static RequestSpecification fhir() {
         return authorized().accept(FHIR_JSON).contentType(FHIR_JSON);
+    }
+
+    /** Creates Patient/{id} (managed by the test custodian) unless it exists, for resources that reference it. */
+    public static void ensurePatient(String id) {
+        org.hl7.fhir.r4.model.Patient patient = new org.hl7.fhir.r4.model.Patient();
+        patient.setId(id);
+        fhir().body(json(patient)).put("/fhir/Patient/" + id).then().statusCode(org.hamcrest.Matchers.oneOf(200, 201));
     }
 
     /** POSTs a resource and returns its server-assigned logical id (asserting 201). */

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ca.uhn.fhir.rest.api.MethodOutcome;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
@@ -24,6 +25,7 @@ import org.hl7.fhir.r4.model.Bundle.BundleType;
 import org.hl7.fhir.r4.model.Bundle.HTTPVerb;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
@@ -43,6 +45,7 @@ class HapiGenericClientTest {
 
     @BeforeEach
     void connect() {
+        TestCustodian.ensure();
         client = FHIR.newRestfulGenericClient(fhirUrl.toString());
         client.registerInterceptor(new ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor(
                 io.patienttwin.identity.Tokens.ehrSystem()));
@@ -87,8 +90,13 @@ class HapiGenericClientTest {
     }
 
     @Test
-    void readOfAnUnknownIdThrowsResourceNotFound() {
+    void readOfAnUnknownIdThrowsResourceNotFoundOrForbiddenForPatientData() {
         assertThrows(ResourceNotFoundException.class, () -> client.read()
+                .resource(Organization.class)
+                .withId("missing-" + UUID.randomUUID())
+                .execute());
+        // existence of patient data is not disclosed: the answer of a forbidden read
+        assertThrows(ForbiddenOperationException.class, () -> client.read()
                 .resource(Patient.class)
                 .withId("missing-" + UUID.randomUUID())
                 .execute());
@@ -248,6 +256,7 @@ class HapiGenericClientTest {
     private static Patient patient(String family, String given) {
         Patient patient = new Patient();
         patient.addName().setFamily(family).addGiven(given);
+        TestCustodian.manage(patient);
         return patient;
     }
 

@@ -139,14 +139,14 @@ class PatientEverythingTest {
     }
 
     @Test
-    void unknownPatientIs404() {
+    void unknownPatientIs403LikeAForbiddenOne() {
         Response response = fhir().get("/fhir/Patient/missing-" + UUID.randomUUID() + "/$everything");
 
-        response.then().statusCode(404);
+        response.then().statusCode(403);
         assertThat(parse(response.asString(), OperationOutcome.class)
                         .getIssueFirstRep()
                         .getDiagnostics())
-                .contains("PT-FHIR-404");
+                .contains("PT-POLICY-403");
     }
 
     @Test

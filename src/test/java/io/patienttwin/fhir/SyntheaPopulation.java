@@ -44,12 +44,15 @@ public final class SyntheaPopulation {
         }
     }
 
-    /** POSTs one bundle file as the EHR system; asserts 200 and returns the response Bundle. */
-    public static Bundle post(Path file) {
+    /**
+     * POSTs one bundle file as the EHR system, its Patients managed by the {@link TestCustodian}'s
+     * organization (Synthea names none); asserts 200 and returns the response Bundle.
+     */
+    public static Bundle post(Path file) throws IOException {
         String response = FhirTestSupport.authorized()
                 .contentType(FhirTestSupport.FHIR_JSON)
                 .accept("application/fhir+json")
-                .body(file.toFile())
+                .body(FhirTestSupport.json(read(file)))
                 .post("/fhir")
                 .then()
                 .statusCode(200)

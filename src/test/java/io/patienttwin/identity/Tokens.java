@@ -46,6 +46,11 @@ public final class Tokens {
         return user("bob");
     }
 
+    /** Clinician Practitioner/erin, no break-glass; scopes user/*.rs. Reaches patients through organization consents. */
+    public static String erin() {
+        return user("erin");
+    }
+
     /** Compliance officer; scopes user/AuditEvent.rs and user/Consent.rs. */
     public static String carol() {
         return user("carol");

@@ -11,6 +11,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import io.patienttwin.consent.ConsentFixture;
 import io.patienttwin.consent.ConsentIndex;
+import io.patienttwin.fhir.FhirTestSupport;
 import io.patienttwin.identity.Tokens;
 import io.patienttwin.localstack.AnvilTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -87,7 +88,7 @@ class ChainHistoryTest {
     }
 
     private static String meta(String id) {
-        return parse(fhir().get("/fhir/Consent/" + id).asString(), Consent.class)
+        return parse(FhirTestSupport.compliance().get("/fhir/Consent/" + id).asString(), Consent.class)
                 .getMeta()
                 .getVersionId();
     }

@@ -42,4 +42,12 @@ class FhirResourceEntity extends PanacheEntityBase {
 
     @Column(name = "security_labels")
     String securityLabels;
+
+    /** For a Patient, the id of its managing Organization, or null. */
+    @Column(name = "managing_org")
+    String managingOrganization;
+
+    /** The bits a consent must cover to reach this resource (policy.Sensitivity); 0 outside a compartment. */
+    @Column(name = "access_mask", nullable = false)
+    long accessMask;
 }

@@ -33,6 +33,12 @@ class FhirResourceVersionEntity extends PanacheEntityBase {
     @Column(nullable = false)
     String method;
 
+    @Column(name = "patient_id")
+    String patientId;
+
+    @Column(name = "access_mask", nullable = false)
+    long accessMask;
+
     String body;
 
     /** Primary key: the resource's pid and the version number. */

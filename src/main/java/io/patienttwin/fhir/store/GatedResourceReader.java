@@ -1,9 +1,12 @@
 package io.patienttwin.fhir.store;
 
 import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
+import io.patienttwin.consent.BreakGlass;
 import io.patienttwin.policy.AccessRequest;
 import io.patienttwin.policy.Decision;
 import io.patienttwin.policy.PolicyDecisionPoint;
+import io.patienttwin.policy.ReadContext;
+import io.patienttwin.policy.ReadScope;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import java.sql.ResultSet;
@@ -18,9 +21,12 @@ import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
- * The one way clinical data leaves the store (ARCHITECTURE §2.1): every read, search, history and
- * compartment read asks the {@link PolicyDecisionPoint} first and returns nothing it denies.
- * Stateless and thread-safe; runs on the caller's transaction or a short read-only session.
+ * The one way clinical data leaves the store (ARCHITECTURE §2.1). Every read, search, include,
+ * history and compartment read is decided by the {@link PolicyDecisionPoint}: searches are filtered in
+ * the query by the reader's {@link ReadScope} (so pages and totals count only what the reader may
+ * see), and every row that leaves is decided once more, one by one, and reported to the {@link
+ * AccessLog}. A read by id of something the reader may not see is a 403 — also when it does not exist
+ * and its type can belong to a patient — so that the answer tells nothing. Stateless and thread-safe.
  */
 @ApplicationScoped
 public class GatedResourceReader {
@@ -28,43 +34,98 @@ public class GatedResourceReader {
     private static final Logger LOG = Logger.getLogger(GatedResourceReader.class);
     private static final String VERSION_COLUMNS =
             "v.res_type, v.res_id, v.version, v.last_updated, v.deleted, v.method, v.body";
+    /** Columns the decision needs, after the version columns: patient, bits, managing organization. */
+    private static final String DECISION_COLUMNS = ", v.patient_id, v.access_mask, " + ScopeFilter.custodianColumn("v");
 
     private final EntityManager em;
     private final PolicyDecisionPoint policy;
     private final SearchParameterRegistry registry;
+    private final BreakGlass breakGlass;
+    private final AccessLog log;
 
-    public GatedResourceReader(EntityManager em, PolicyDecisionPoint policy, SearchParameterRegistry registry) {
+    public GatedResourceReader(
+            EntityManager em,
+            PolicyDecisionPoint policy,
+            SearchParameterRegistry registry,
+            BreakGlass breakGlass,
+            AccessLog log) {
         this.em = em;
         this.policy = policy;
         this.registry = registry;
+        this.breakGlass = breakGlass;
+        this.log = log;
     }
 
-    /** The current version of a resource (possibly a deletion), or empty if it never existed. */
-    public Optional<StoredResource> read(String type, String id) {
-        List<Object[]> rows = Jdbc.query(
-                em,
-                "select r.patient_id, " + VERSION_COLUMNS + " from fhir_resource r join fhir_resource_version v"
-                        + " on v.resource_pid = r.pid and v.version = r.version where r.res_type = ? and r.res_id = ?",
-                List.of(type, id),
-                rs -> new Object[] {rs.getString(1), version(rs, 1)});
-        return rows.stream().findFirst().map(row -> {
-            require(new AccessRequest("read", type, (String) row[0]));
-            return (StoredResource) row[1];
-        });
+    /** A stored version with the facts its decision needs. */
+    private record Row(StoredResource resource, String patientId, long mask, String custodian) {}
+
+    /**
+     * The current version of a resource (possibly a deletion), or empty if it never existed and its
+     * type belongs to no patient.
+     *
+     * @throws ForbiddenOperationException when the reader may not see it, or it does not exist and could
+     *     belong to a patient
+     */
+    public Optional<StoredResource> read(ReadContext context, String type, String id) {
+        return one(context, "read", type, id, current(type, id));
     }
 
-    /** One version of a resource, or empty if that version does not exist. */
-    public Optional<StoredResource> vread(String type, String id, long version) {
-        List<Object[]> rows = Jdbc.query(
-                em,
-                "select r.patient_id, " + VERSION_COLUMNS + " from fhir_resource r join fhir_resource_version v"
+    /**
+     * One version of a resource, or empty if that version does not exist but the reader may see the
+     * resource (same rules as {@link #read} otherwise).
+     */
+    public Optional<StoredResource> vread(ReadContext context, String type, String id, long version) {
+        List<Row> rows = rows(
+                "select " + VERSION_COLUMNS + DECISION_COLUMNS + " from fhir_resource r join fhir_resource_version v"
                         + " on v.resource_pid = r.pid where r.res_type = ? and r.res_id = ? and v.version = ?",
-                List.of(type, id, version),
-                rs -> new Object[] {rs.getString(1), version(rs, 1)});
-        return rows.stream().findFirst().map(row -> {
-            require(new AccessRequest("vread", type, (String) row[0]));
-            return (StoredResource) row[1];
-        });
+                List.of(type, id, version));
+        if (rows.isEmpty()) {
+            // no such version: a 404 only for a reader who may see the resource itself
+            return one(context, "vread", type, id, current(type, id)).filter(found -> false);
+        }
+        return one(context, "vread", type, id, rows);
+    }
+
+    private List<Row> current(String type, String id) {
+        return rows(
+                "select " + VERSION_COLUMNS + DECISION_COLUMNS + " from fhir_resource r join fhir_resource_version v"
+                        + " on v.resource_pid = r.pid and v.version = r.version where r.res_type = ? and r.res_id = ?",
+                List.of(type, id));
+    }
+
+    private Optional<StoredResource> one(
+            ReadContext context, String interaction, String type, String id, List<Row> rows) {
+        if (rows.isEmpty()) {
+            if (registry.inPatientCompartment(type) || ReadScope.GOVERNANCE.contains(type)) {
+                log.denied(context, interaction, type + "/" + id, null, "DENY-UNKNOWN");
+                throw forbidden();
+            }
+            return Optional.empty();
+        }
+        Row row = rows.get(0);
+        Decision decision = decide(context, interaction, row);
+        if (!decision.permitted()) {
+            log.denied(context, interaction, type + "/" + id, row.patientId(), decision.reason());
+            throw forbidden();
+        }
+        log.permitted(context, interaction, List.of(reference(row)), row.patientId(), decision);
+        return Optional.of(row.resource());
+    }
+
+    /**
+     * The current version of a resource for the write path: a system process updating a resource it
+     * owns (the chain status of a Consent). Not a disclosure: what it returns never reaches a client,
+     * so it asks no decision and writes no audit record.
+     */
+    public Optional<StoredResource> currentForUpdate(String type, String id) {
+        return rows(
+                        "select " + VERSION_COLUMNS + DECISION_COLUMNS
+                                + " from fhir_resource r join fhir_resource_version v"
+                                + " on v.resource_pid = r.pid and v.version = r.version where r.res_type = ? and r.res_id = ?",
+                        List.of(type, id))
+                .stream()
+                .findFirst()
+                .map(Row::resource);
     }
 
     /** Whether a resource exists and is not deleted; used for write-side decisions, not for reads. */
@@ -76,45 +137,54 @@ public class GatedResourceReader {
                 > 0;
     }
 
-    /** The number of current resources matching a search. */
-    public long count(SearchRequest request) {
-        require(new AccessRequest("search-type", request.type(), null));
-        SearchQueryBuilder.Sql sql = new SearchQueryBuilder(registry).build(request);
-        return Jdbc.count(em, "select count(*) from fhir_resource r where " + sql.where(), sql.binds());
+    /** The number of current resources matching a search that the reader may see. */
+    public long count(ReadContext context, SearchRequest request) {
+        Filtered sql = filtered(context, request);
+        long total = Jdbc.count(em, "select count(*) from fhir_resource r where " + sql.where, sql.binds);
+        log.searched(context, "search-type", request.type(), new AccessLog.Gated(), total);
+        return total;
     }
 
     /** One page of a search and the exact number of matches of the whole search. */
     public record Page(long total, List<StoredResource> resources) {}
 
     /**
-     * One page of matching resources (current versions), in the requested order, with the exact
-     * total. One query computes both (a window count over the matches, taken before the limit); only
-     * a page past the end needs a second query for the total.
+     * One page of matching resources the reader may see (current versions), in the requested order,
+     * with the exact total of those. One query computes both (a window count over the matches, taken
+     * before the limit); only a page past the end needs a second query for the total.
      */
-    public Page search(SearchRequest request) {
-        require(new AccessRequest("search-type", request.type(), null));
-        SearchQueryBuilder.Sql sql = new SearchQueryBuilder(registry).build(request);
-        List<Object> binds = new ArrayList<>(sql.binds());
-        binds.addAll(sql.orderBinds());
+    public Page search(ReadContext context, SearchRequest request) {
+        SearchQueryBuilder.Sql built = new SearchQueryBuilder(registry).build(request);
+        Filtered sql = filtered(context, built);
+        List<Object> binds = new ArrayList<>(sql.binds);
+        binds.addAll(built.orderBinds());
         binds.add(request.count());
         binds.add(request.offset());
         List<long[]> rows = Jdbc.query(
                 em,
-                "select r.pid, count(*) over () from fhir_resource r where " + sql.where() + " order by "
-                        + sql.orderBy() + " limit ? offset ?",
+                "select r.pid, count(*) over () from fhir_resource r where " + sql.where + " order by "
+                        + built.orderBy() + " limit ? offset ?",
                 binds,
                 rs -> new long[] {rs.getLong(1), rs.getLong(2)});
         if (rows.isEmpty()) {
             long total = request.offset() == 0
                     ? 0
-                    : Jdbc.count(em, "select count(*) from fhir_resource r where " + sql.where(), sql.binds());
+                    : Jdbc.count(em, "select count(*) from fhir_resource r where " + sql.where, sql.binds);
+            log.searched(context, "search-type", request.type(), new AccessLog.Gated(), total);
             return new Page(total, List.of());
         }
-        return new Page(
-                rows.get(0)[1], loadCurrent(rows.stream().map(row -> row[0]).toList()));
+        AccessLog.Gated page = decideAll(
+                context,
+                "search-type",
+                loadCurrent(rows.stream().map(row -> row[0]).toList()));
+        log.searched(context, "search-type", request.type(), page, rows.get(0)[1]);
+        return new Page(rows.get(0)[1], page.resources());
     }
 
-    /** Logical ids of current resources matching a search, at most {@code limit} of them. */
+    /**
+     * Logical ids of current resources matching a search, at most {@code limit} of them, whoever may
+     * read them: for conditional writes, never returned to a client.
+     */
     public List<String> matchingIds(SearchRequest request, int limit) {
         SearchQueryBuilder.Sql sql = new SearchQueryBuilder(registry).build(request);
         List<Object> binds = new ArrayList<>(sql.binds());
@@ -128,18 +198,24 @@ public class GatedResourceReader {
 
     /**
      * Resources referenced by the page through {@code _include} values ({@code Type:param[:Target]} or
-     * {@code *}), current and not deleted, at most {@code limit}.
+     * {@code *}) that the reader may see, current and not deleted, at most {@code limit}. Those it may
+     * not see are left out without a trace.
      */
-    public List<StoredResource> includes(List<StoredResource> page, List<String> includes, int limit) {
+    public List<StoredResource> includes(
+            ReadContext context, List<StoredResource> page, List<String> includes, int limit) {
         if (page.isEmpty() || includes.isEmpty()) {
             return List.of();
         }
+        ReadScope scope = policy.scope(context);
         Map<String, StoredResource> found = new LinkedHashMap<>();
+        AccessLog.Gated included = new AccessLog.Gated();
         for (String include : includes) {
             String[] parts = include.split(":");
             List<Object> binds = new ArrayList<>();
-            StringBuilder sql = new StringBuilder("select distinct i.target_type, i.target_id from idx_reference i"
-                    + " join fhir_resource s on s.pid = i.resource_pid where i.target_id is not null and (");
+            StringBuilder sql = new StringBuilder("select t.pid from idx_reference i"
+                    + " join fhir_resource s on s.pid = i.resource_pid"
+                    + " join fhir_resource t on t.res_type = i.target_type and t.res_id = i.target_id"
+                    + " where i.target_id is not null and t.deleted = false and (");
             appendPageMatch(sql, binds, page, "s");
             sql.append(')');
             if (!include.equals("*")) {
@@ -151,22 +227,42 @@ public class GatedResourceReader {
                     binds.add(parts[2]);
                 }
             }
-            for (String[] target :
-                    Jdbc.query(em, sql.toString(), binds, rs -> new String[] {rs.getString(1), rs.getString(2)})) {
-                if (found.size() >= limit) {
-                    break;
+            ScopeFilter filter = ScopeFilter.of(scope, "t", Jdbc.isPostgres(em));
+            sql.append(" and ").append(filter.where);
+            binds.addAll(filter.binds);
+            sql.append(" order by t.pid limit ?");
+            binds.add(limit);
+            List<Long> pids = Jdbc.query(em, sql.toString(), binds, rs -> rs.getLong(1)).stream()
+                    .distinct()
+                    .toList();
+            AccessLog.Gated gated = decideAll(context, "search-include", loadCurrent(pids));
+            for (int i = 0; i < gated.resources().size() && found.size() < limit; i++) {
+                StoredResource resource = gated.resources().get(i);
+                if (found.putIfAbsent(resource.type() + "/" + resource.id(), resource) == null) {
+                    included.add(
+                            resource, gated.patients().get(i), gated.decisions().get(i));
                 }
-                readCurrentQuietly(target[0], target[1]).ifPresent(r -> found.putIfAbsent(r.type() + "/" + r.id(), r));
             }
         }
-        return new ArrayList<>(found.values());
+        log.searched(
+                context,
+                "search-include",
+                page.get(0).type(),
+                included,
+                included.resources().size());
+        return included.resources();
     }
 
-    /** Resources that point at the page through {@code _revinclude} values ({@code Type:param}), at most {@code limit}. */
-    public List<StoredResource> revIncludes(List<StoredResource> page, List<String> revIncludes, int limit) {
+    /**
+     * Resources that point at the page through {@code _revinclude} values ({@code Type:param}) that the
+     * reader may see, at most {@code limit}.
+     */
+    public List<StoredResource> revIncludes(
+            ReadContext context, List<StoredResource> page, List<String> revIncludes, int limit) {
         if (page.isEmpty() || revIncludes.isEmpty()) {
             return List.of();
         }
+        ScopeFilter filter = ScopeFilter.of(policy.scope(context), "r", Jdbc.isPostgres(em));
         List<Long> pids = new ArrayList<>();
         for (String revInclude : revIncludes) {
             String[] parts = revInclude.split(":");
@@ -187,96 +283,164 @@ public class GatedResourceReader {
                 binds.add(parts[0]);
                 binds.add(parts.length > 1 ? parts[1] : "");
             }
+            sql.append(" and ").append(filter.where);
+            binds.addAll(filter.binds);
             sql.append(" order by r.pid limit ?");
             binds.add(limit);
             pids.addAll(Jdbc.query(em, sql.toString(), binds, rs -> rs.getLong(1)));
         }
-        return loadCurrent(pids.stream().distinct().limit(limit).toList());
+        AccessLog.Gated included = decideAll(
+                context,
+                "search-revinclude",
+                loadCurrent(pids.stream().distinct().limit(limit).toList()));
+        log.searched(
+                context,
+                "search-revinclude",
+                page.get(0).type(),
+                included,
+                included.resources().size());
+        return included.resources();
     }
 
-    /** Number of versions in a history (instance when id is set, type when only type is set, else system). */
-    public long historyCount(String type, String id, Instant since) {
-        require(new AccessRequest(historyInteraction(type, id), type, null));
-        HistoryFilter filter = historyFilter(type, id, since);
+    /**
+     * Number of versions in a history that the reader may see (instance when id is set, type when only
+     * type is set, else system). Each version is decided on the patient and bits it was written with.
+     */
+    public long historyCount(ReadContext context, String type, String id, Instant since) {
+        HistoryFilter filter = historyFilter(context, type, id, since);
         return Jdbc.count(em, "select count(*) from fhir_resource_version v where " + filter.where, filter.binds);
     }
 
-    /** One page of a history, newest first. */
-    public List<StoredResource> history(String type, String id, Instant since, int offset, int count) {
-        require(new AccessRequest(historyInteraction(type, id), type, null));
-        HistoryFilter filter = historyFilter(type, id, since);
+    /** One page of a history that the reader may see, newest first. */
+    public List<StoredResource> history(
+            ReadContext context, String type, String id, Instant since, int offset, int count) {
+        HistoryFilter filter = historyFilter(context, type, id, since);
         List<Object> binds = new ArrayList<>(filter.binds);
         binds.add(count);
         binds.add(offset);
-        return Jdbc.query(
-                em,
-                "select " + VERSION_COLUMNS + " from fhir_resource_version v where " + filter.where
+        List<Row> rows = rows(
+                "select " + VERSION_COLUMNS + DECISION_COLUMNS + " from fhir_resource_version v where " + filter.where
                         + " order by v.last_updated desc, v.resource_pid desc, v.version desc limit ? offset ?",
-                binds,
-                rs -> version(rs, 0));
+                binds);
+        String interaction = historyInteraction(type, id);
+        AccessLog.Gated page = decideAll(context, interaction, rows);
+        log.searched(context, interaction, type, page, page.resources().size());
+        return page.resources();
     }
 
-    /** Number of current resources in a patient's compartment, the Patient included. */
-    public long compartmentCount(String patientId) {
-        require(new AccessRequest("everything", "Patient", patientId));
-        return Jdbc.count(
-                em, "select count(*) from fhir_resource r where " + compartmentWhere(), compartmentBinds(patientId));
+    /**
+     * Number of current resources in a patient's compartment that the reader may see, the Patient
+     * included. The caller has read the Patient through {@link #read} first.
+     */
+    public long compartmentCount(ReadContext context, String patientId) {
+        Filtered sql = compartment(context, patientId);
+        return Jdbc.count(em, "select count(*) from fhir_resource r where " + sql.where, sql.binds);
     }
 
-    /** One page of a patient's compartment: the Patient first, then the rest by type and id. */
-    public List<StoredResource> compartment(String patientId, int offset, int count) {
-        require(new AccessRequest("everything", "Patient", patientId));
-        List<Object> binds = new ArrayList<>(compartmentBinds(patientId));
+    /** One page of a patient's compartment that the reader may see: the Patient first, then by type and id. */
+    public List<StoredResource> compartment(ReadContext context, String patientId, int offset, int count) {
+        Filtered sql = compartment(context, patientId);
+        List<Object> binds = new ArrayList<>(sql.binds);
         binds.add(count);
         binds.add(offset);
         List<Long> pids = Jdbc.query(
                 em,
-                "select r.pid from fhir_resource r where " + compartmentWhere()
+                "select r.pid from fhir_resource r where " + sql.where
                         + " order by case when r.res_type = 'Patient' then 0 else 1 end, r.res_type, r.pid limit ? offset ?",
                 binds,
                 rs -> rs.getLong(1));
-        return loadCurrent(pids);
+        AccessLog.Gated page = decideAll(context, "everything", loadCurrent(pids));
+        log.searched(
+                context,
+                "everything",
+                "Patient/" + patientId,
+                page,
+                page.resources().size());
+        return page.resources();
     }
 
-    private static String compartmentWhere() {
-        return "r.deleted = false and ((r.res_type = 'Patient' and r.res_id = ?) or exists (select 1 from idx_reference i"
-                + " where i.resource_pid = r.pid and i.patient_compartment = true and i.target_type = 'Patient'"
-                + " and i.target_id = ?))";
+    private Filtered compartment(ReadContext context, String patientId) {
+        ScopeFilter filter = ScopeFilter.of(policy.scope(context), "r", Jdbc.isPostgres(em));
+        List<Object> binds = new ArrayList<>(List.of(patientId, patientId));
+        binds.addAll(filter.binds);
+        return new Filtered(
+                "r.deleted = false and ((r.res_type = 'Patient' and r.res_id = ?) or exists (select 1 from idx_reference i"
+                        + " where i.resource_pid = r.pid and i.patient_compartment = true and i.target_type = 'Patient'"
+                        + " and i.target_id = ?)) and " + filter.where,
+                binds);
     }
 
-    private static List<Object> compartmentBinds(String patientId) {
-        return List.of(patientId, patientId);
+    /** A search's condition joined with the reader's scope. */
+    private record Filtered(String where, List<Object> binds) {}
+
+    private Filtered filtered(ReadContext context, SearchRequest request) {
+        return filtered(context, new SearchQueryBuilder(registry).build(request));
     }
 
-    private Optional<StoredResource> readCurrentQuietly(String type, String id) {
-        return Jdbc.query(
-                        em,
-                        "select " + VERSION_COLUMNS + " from fhir_resource r join fhir_resource_version v"
-                                + " on v.resource_pid = r.pid and v.version = r.version"
-                                + " where r.res_type = ? and r.res_id = ? and r.deleted = false",
-                        List.of(type, id),
-                        rs -> version(rs, 0))
-                .stream()
-                .findFirst();
+    private Filtered filtered(ReadContext context, SearchQueryBuilder.Sql sql) {
+        ScopeFilter filter = ScopeFilter.of(policy.scope(context), "r", Jdbc.isPostgres(em));
+        List<Object> binds = new ArrayList<>(sql.binds());
+        binds.addAll(filter.binds);
+        return new Filtered("(" + sql.where() + ") and " + filter.where, binds);
     }
 
-    private List<StoredResource> loadCurrent(List<Long> pids) {
+    private Decision decide(ReadContext context, String interaction, Row row) {
+        Decision decision = policy.decide(new AccessRequest(
+                context, interaction, row.resource().type(), row.patientId(), row.mask(), row.custodian()));
+        if (decision.permitted() && decision.opensBreakGlass()) {
+            // recorded (and queued for the chain and review) before any data leaves
+            String session = breakGlass
+                    .open(
+                            context.principal().subject(),
+                            context.principal().fhirUser(),
+                            row.patientId(),
+                            context.breakGlassReason())
+                    .sessionId();
+            return Decision.permit(decision.reason(), List.of(session), 0);
+        }
+        return decision;
+    }
+
+    /**
+     * The rows the decision point permits, with the consents and grants they rest on; a row the query
+     * let through but the decision denies is a bug, logged and left out.
+     */
+    private AccessLog.Gated decideAll(ReadContext context, String interaction, List<Row> rows) {
+        AccessLog.Gated permitted = new AccessLog.Gated();
+        for (Row row : rows) {
+            Decision decision = decide(context, interaction, row);
+            if (decision.permitted()) {
+                permitted.add(row.resource(), row.patientId(), decision);
+            } else {
+                LOG.errorf(
+                        "PT-POLICY-500: the query scope let %s through but the decision is %s; left out",
+                        reference(row), decision.reason());
+            }
+        }
+        return permitted;
+    }
+
+    private List<Row> loadCurrent(List<Long> pids) {
         if (pids.isEmpty()) {
             return List.of();
         }
-        StringBuilder sql = new StringBuilder("select v.resource_pid, " + VERSION_COLUMNS
+        StringBuilder sql = new StringBuilder("select v.resource_pid, " + VERSION_COLUMNS + DECISION_COLUMNS
                 + " from fhir_resource r join fhir_resource_version v on v.resource_pid = r.pid and v.version = r.version"
                 + " where r.pid in (");
         for (int i = 0; i < pids.size(); i++) {
             sql.append(i == 0 ? "?" : ", ?");
         }
         sql.append(')');
-        Map<Long, StoredResource> byPid = new LinkedHashMap<>();
-        for (Object[] row : Jdbc.query(
-                em, sql.toString(), new ArrayList<>(pids), rs -> new Object[] {rs.getLong(1), version(rs, 1)})) {
-            byPid.put((Long) row[0], (StoredResource) row[1]);
+        Map<Long, Row> byPid = new LinkedHashMap<>();
+        for (Object[] entry :
+                Jdbc.query(em, sql.toString(), new ArrayList<>(pids), rs -> new Object[] {rs.getLong(1), row(rs, 1)})) {
+            byPid.put((Long) entry[0], (Row) entry[1]);
         }
         return pids.stream().map(byPid::get).filter(java.util.Objects::nonNull).toList();
+    }
+
+    private List<Row> rows(String sql, List<Object> binds) {
+        return Jdbc.query(em, sql, binds, rs -> row(rs, 0));
     }
 
     private static void appendPageMatch(
@@ -297,7 +461,7 @@ public class GatedResourceReader {
 
     private record HistoryFilter(String where, List<Object> binds) {}
 
-    private static HistoryFilter historyFilter(String type, String id, Instant since) {
+    private HistoryFilter historyFilter(ReadContext context, String type, String id, Instant since) {
         StringBuilder where = new StringBuilder("1 = 1");
         List<Object> binds = new ArrayList<>();
         if (type != null) {
@@ -313,6 +477,9 @@ public class GatedResourceReader {
             where.append(" and v.last_updated >= ?");
             binds.add(since.atOffset(java.time.ZoneOffset.UTC));
         }
+        ScopeFilter filter = ScopeFilter.of(policy.scope(context), "v", Jdbc.isPostgres(em));
+        where.append(" and ").append(filter.where);
+        binds.addAll(filter.binds);
         return new HistoryFilter(where.toString(), binds);
     }
 
@@ -320,8 +487,12 @@ public class GatedResourceReader {
         return id != null ? "history-instance" : type != null ? "history-type" : "history-system";
     }
 
-    private static StoredResource version(ResultSet rs, int offset) throws SQLException {
-        return new StoredResource(
+    private static String reference(Row row) {
+        return row.resource().type() + "/" + row.resource().id();
+    }
+
+    private static Row row(ResultSet rs, int offset) throws SQLException {
+        StoredResource resource = new StoredResource(
                 rs.getString(offset + 1),
                 rs.getString(offset + 2),
                 rs.getLong(offset + 3),
@@ -329,13 +500,15 @@ public class GatedResourceReader {
                 rs.getBoolean(offset + 5),
                 rs.getString(offset + 6),
                 rs.getString(offset + 7));
+        String custodian = rs.getString(offset + 10);
+        return new Row(
+                resource,
+                rs.getString(offset + 8),
+                rs.getLong(offset + 9),
+                custodian == null ? null : "Organization/" + custodian);
     }
 
-    private void require(AccessRequest request) {
-        Decision decision = policy.decide(request);
-        if (!decision.permitted()) {
-            LOG.debugf("Denied %s: %s", request, decision.reason());
-            throw new ForbiddenOperationException("PT-POLICY-403: access denied");
-        }
+    private static ForbiddenOperationException forbidden() {
+        return new ForbiddenOperationException("PT-POLICY-403: access denied");
     }
 }

@@ -17,7 +17,22 @@ final class Jdbc {
         T map(ResultSet rs) throws SQLException;
     }
 
+    private static volatile Boolean postgres;
+
     private Jdbc() {}
+
+    /** Whether the database is PostgreSQL (else H2): the two spell a bitwise and differently. */
+    static boolean isPostgres(EntityManager em) {
+        Boolean value = postgres;
+        if (value == null) {
+            value = em.unwrap(Session.class)
+                    .doReturningWork(connection -> connection.getMetaData().getDatabaseProductName())
+                    .toLowerCase(java.util.Locale.ROOT)
+                    .contains("postgres");
+            postgres = value;
+        }
+        return value;
+    }
 
     static <T> List<T> query(EntityManager em, String sql, List<Object> binds, RowMapper<T> mapper) {
         return em.unwrap(Session.class).doReturningWork(connection -> run(connection, sql, binds, mapper));

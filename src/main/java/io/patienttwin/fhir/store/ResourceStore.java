@@ -3,6 +3,7 @@ package io.patienttwin.fhir.store;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
+import io.patienttwin.policy.Sensitivity;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
@@ -15,6 +16,7 @@ import java.util.stream.Collectors;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Resource;
 
 /**
@@ -123,6 +125,10 @@ public class ResourceStore {
         r4.getMeta().setLastUpdated(java.util.Date.from(now));
         ResourceIndex index = indexer.index(resource);
         entity.patientId = "Patient".equals(entity.type) ? entity.resourceId : index.compartmentPatient();
+        entity.managingOrganization = r4 instanceof Patient patient ? managingOrganization(patient) : null;
+        boolean inCompartment = entity.patientId != null;
+        entity.category = inCompartment ? Sensitivity.categoryOf(r4).code() : null;
+        entity.accessMask = inCompartment ? Sensitivity.maskOf(r4) : 0;
         entity.securityLabels = r4.getMeta().getSecurity().isEmpty()
                 ? null
                 : r4.getMeta().getSecurity().stream().map(Coding::getCode).collect(Collectors.joining(","));
@@ -136,6 +142,15 @@ public class ResourceStore {
                 entity.type, entity.resourceId, entity.version, now, isNew || indexWasEmpty, true, resource);
     }
 
+    /** The id of a Patient's managing organization when it is a relative reference to an Organization. */
+    private static String managingOrganization(Patient patient) {
+        org.hl7.fhir.instance.model.api.IIdType reference =
+                patient.getManagingOrganization().getReferenceElement();
+        return "Organization".equals(reference.getResourceType()) && !reference.isAbsolute() && reference.hasIdPart()
+                ? reference.getIdPart()
+                : null;
+    }
+
     private static void persistVersion(FhirResourceEntity entity, String method, String json) {
         FhirResourceVersionEntity version = new FhirResourceVersionEntity();
         version.key = new FhirResourceVersionEntity.Key(entity.pid, entity.version);
@@ -144,6 +159,8 @@ public class ResourceStore {
         version.deleted = json == null;
         version.lastUpdated = entity.lastUpdated;
         version.method = method;
+        version.patientId = entity.patientId;
+        version.accessMask = entity.accessMask;
         version.body = json;
         version.persist();
     }

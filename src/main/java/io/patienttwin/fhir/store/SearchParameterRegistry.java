@@ -52,6 +52,15 @@ public class SearchParameterRegistry {
         return Optional.ofNullable(paramsOf(resourceType).get(name));
     }
 
+    /**
+     * Whether resources of a type can belong to a patient's compartment: Patient itself and every type
+     * with a search parameter that gives membership in it.
+     */
+    public boolean inPatientCompartment(String resourceType) {
+        return "Patient".equals(resourceType)
+                || paramsOf(resourceType).values().stream().anyMatch(IndexedParam::patientCompartment);
+    }
+
     /** Whether a name is an R4 resource type. */
     public boolean isResourceType(String name) {
         return fhirContext.getResourceTypes().contains(name);

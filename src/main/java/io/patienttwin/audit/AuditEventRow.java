@@ -1,0 +1,86 @@
+package io.patienttwin.audit;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.SequenceGenerator;
+import jakarta.persistence.Table;
+import java.time.Instant;
+
+/** A row of the access audit (table audit_event); see {@link AuditRecord}. */
+@Entity
+@Table(name = "audit_event")
+public class AuditEventRow extends PanacheEntityBase {
+
+    static final int MAX_ENTITIES = 1000;
+
+    @Id
+    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "audit_event_seq")
+    @SequenceGenerator(name = "audit_event_seq", sequenceName = "audit_event_seq", allocationSize = 50)
+    public Long id;
+
+    @Column(name = "recorded_at")
+    public Instant recordedAt;
+
+    public String agent;
+
+    @Column(name = "agent_kind")
+    public String agentKind;
+
+    @Column(name = "agent_ref")
+    public String agentRef;
+
+    public String interaction;
+
+    public String target;
+
+    @Column(name = "patient_id")
+    public String patientId;
+
+    public String purpose;
+
+    public String outcome;
+
+    public String reason;
+
+    public String basis;
+
+    public Long block;
+
+    public String entities;
+
+    public Long total;
+
+    static AuditEventRow of(AuditRecord record) {
+        AuditEventRow row = new AuditEventRow();
+        row.recordedAt = record.recordedAt();
+        row.agent = cut(record.agent(), 140);
+        row.agentKind = record.agentKind();
+        row.agentRef = cut(record.agentRef(), 140);
+        row.interaction = record.interaction();
+        row.target = cut(record.target(), 200);
+        row.patientId = record.patientId();
+        row.purpose = record.purpose();
+        row.outcome = record.outcome();
+        row.reason = record.reason();
+        row.basis = record.basis().isEmpty() ? null : cut(String.join(",", record.basis()), 4000);
+        row.block = record.block() == 0 ? null : record.block();
+        row.entities = record.entities().isEmpty()
+                ? null
+                : String.join(
+                        ",",
+                        record.entities()
+                                .subList(
+                                        0,
+                                        Math.min(MAX_ENTITIES, record.entities().size())));
+        row.total = record.total();
+        return row;
+    }
+
+    private static String cut(String text, int max) {
+        return text == null || text.length() <= max ? text : text.substring(0, max);
+    }
+}

@@ -1,0 +1,110 @@
+package io.patienttwin.audit;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * The access audit: {@link #record} returns once the record is committed to the database, so no
+ * response leaves before its audit record is durable. Records of concurrent requests share one
+ * commit (group commit): a writer thread takes everything queued, writes it in one transaction and
+ * then releases every waiting caller. If the record cannot be written in time, the caller gets an
+ * {@link AuditUnavailableException} and the access does not happen.
+ */
+@ApplicationScoped
+public class AuditTrail {
+
+    private static final Logger LOG = Logger.getLogger(AuditTrail.class);
+    private static final int MAX_BATCH = 500;
+
+    private record Pending(AuditRecord record, CompletableFuture<Void> done) {}
+
+    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final Duration timeout;
+    private volatile Thread writer;
+    private volatile boolean running;
+
+    public AuditTrail(@ConfigProperty(name = "twin.audit.write-timeout", defaultValue = "10s") Duration timeout) {
+        this.timeout = timeout;
+    }
+
+    void start(@Observes StartupEvent event) {
+        running = true;
+        Thread thread = new Thread(this::writeLoop, "audit-writer");
+        thread.setDaemon(true);
+        writer = thread;
+        thread.start();
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        running = false;
+        Thread thread = writer;
+        if (thread != null) {
+            thread.interrupt();
+        }
+    }
+
+    /**
+     * Records an access decision and waits until it is durable.
+     *
+     * @throws AuditUnavailableException when the record could not be committed within the write timeout
+     */
+    public void record(AuditRecord record) {
+        Pending pending = new Pending(record, new CompletableFuture<>());
+        queue.add(pending);
+        try {
+            pending.done().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AuditUnavailableException("PT-AUDIT-503: interrupted while recording the audit", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new AuditUnavailableException("PT-AUDIT-503: the audit record could not be written", e);
+        }
+    }
+
+    private void writeLoop() {
+        List<Pending> batch = new ArrayList<>(MAX_BATCH);
+        while (running) {
+            try {
+                batch.add(queue.take());
+                queue.drainTo(batch, MAX_BATCH - 1);
+                write(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } finally {
+                batch.clear();
+            }
+        }
+        Pending left;
+        while ((left = queue.poll()) != null) {
+            left.done().completeExceptionally(new IllegalStateException("the audit trail stopped"));
+        }
+    }
+
+    private static void write(List<Pending> batch) {
+        try {
+            QuarkusTransaction.requiringNew().run(() -> {
+                for (Pending pending : batch) {
+                    AuditEventRow.of(pending.record()).persist();
+                }
+            });
+            batch.forEach(pending -> pending.done().complete(null));
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "PT-AUDIT-503: could not write %d audit records", batch.size());
+            batch.forEach(pending -> pending.done().completeExceptionally(e));
+        }
+    }
+}

@@ -1,0 +1,282 @@
+package io.patienttwin.policy;
+
+import static io.patienttwin.fhir.FhirTestSupport.FHIR_JSON;
+import static io.patienttwin.fhir.FhirTestSupport.compliance;
+import static io.patienttwin.fhir.FhirTestSupport.fhir;
+import static io.patienttwin.fhir.FhirTestSupport.json;
+import static io.patienttwin.fhir.FhirTestSupport.parse;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+
+import io.patienttwin.consent.ConsentFixture;
+import io.patienttwin.fhir.FhirTestSupport;
+import io.patienttwin.identity.Tokens;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.hl7.fhir.r4.model.Consent;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Reference;
+import org.junit.jupiter.api.Test;
+
+/** The gate's behaviour around the matrix: purpose header, break-glass records, audit rows, revocation timing, grants API. */
+@QuarkusTest
+class GateBehaviourTest {
+
+    private static final Duration CONFIRMATION = Duration.ofSeconds(30);
+
+    @Inject
+    EntityManager em;
+
+    private static String patient() {
+        Patient patient = new Patient();
+        patient.addName().setFamily("Gate").addGiven(UUID.randomUUID().toString());
+        return FhirTestSupport.create(patient);
+    }
+
+    private static String lab(String patientId) {
+        Observation observation = new Observation();
+        observation.setStatus(Observation.ObservationStatus.FINAL);
+        observation
+                .addCategory()
+                .addCoding()
+                .setSystem("http://terminology.hl7.org/CodeSystem/observation-category")
+                .setCode("laboratory");
+        observation.getCode().addCoding().setSystem("http://loinc.org").setCode("2160-0");
+        observation.setSubject(new Reference("Patient/" + patientId));
+        return FhirTestSupport.create(observation);
+    }
+
+    private static String consentToAlice(String patientId) {
+        Consent consent = ConsentFixture.valid();
+        consent.setIdElement(null);
+        consent.setPatient(new Reference("Patient/" + patientId));
+        Response response = fhir().body(json(consent)).post("/fhir/Consent");
+        assertThat(response.statusCode()).as(response.asString()).isEqualTo(201);
+        String id = parse(response.asString(), Consent.class).getIdElement().getIdPart();
+        await().atMost(CONFIRMATION)
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> readConsent(id).getStatus() == Consent.ConsentState.ACTIVE);
+        return id;
+    }
+
+    private static Consent readConsent(String id) {
+        return parse(compliance().get("/fhir/Consent/" + id).asString(), Consent.class);
+    }
+
+    private static Response asAlice(String path) {
+        return given().auth().oauth2(Tokens.alice()).accept(FHIR_JSON).get(path);
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Object[]> audit(String target) {
+        return QuarkusTransaction.requiringNew()
+                .call(() -> em.createNativeQuery("select outcome, reason, basis, block, entities, agent_ref, purpose"
+                                + " from audit_event where target = ?1 order by id")
+                        .setParameter(1, target)
+                        .getResultList());
+    }
+
+    @Test
+    void anUnknownPurposeIs400WithItsCode() {
+        given().auth()
+                .oauth2(Tokens.alice())
+                .accept(FHIR_JSON)
+                .header("X-Purpose-Of-Use", "GOSSIP")
+                .get("/fhir/Observation?_count=1")
+                .then()
+                .statusCode(400)
+                .body(containsString("PT-POLICY-400-PURPOSE"));
+        given().auth()
+                .oauth2(Tokens.alice())
+                .accept(FHIR_JSON)
+                .header("X-Purpose-Of-Use", "http://example.org/other|TREAT")
+                .get("/fhir/Observation?_count=1")
+                .then()
+                .statusCode(400);
+        given().auth()
+                .oauth2(Tokens.alice())
+                .accept(FHIR_JSON)
+                .header("X-Purpose-Of-Use", "http://terminology.hl7.org/CodeSystem/v3-ActReason|TREAT")
+                .get("/fhir/Observation?_count=1")
+                .then()
+                .statusCode(200);
+    }
+
+    @Test
+    void everyDecisionIsAuditedWithTheConsentAndBlockOrTheReasonForDenial() {
+        String patient = patient();
+        String observation = lab(patient);
+        String consent = consentToAlice(patient);
+
+        asAlice("/fhir/Observation/" + observation).then().statusCode(200);
+        given().auth()
+                .oauth2(Tokens.bob())
+                .accept(FHIR_JSON)
+                .get("/fhir/Observation/" + observation)
+                .then()
+                .statusCode(403)
+                .body(containsString("PT-POLICY-403"));
+
+        List<Object[]> rows = audit("Observation/" + observation);
+        assertThat(rows).hasSize(2);
+        Object[] permit = rows.get(0);
+        assertThat(permit[0]).isEqualTo("permit");
+        assertThat(permit[1]).isEqualTo("PERMIT-CONSENT");
+        assertThat(permit[2]).isEqualTo(consent);
+        assertThat(((Number) permit[3]).longValue()).isPositive();
+        assertThat(permit[4]).isEqualTo("Observation/" + observation);
+        assertThat(permit[5]).isEqualTo("Practitioner/alice");
+        assertThat(permit[6]).isEqualTo("TREAT");
+        Object[] deny = rows.get(1);
+        assertThat(deny[0]).isEqualTo("deny");
+        assertThat(deny[1]).isEqualTo("DENY-NO-CONSENT");
+        assertThat(deny[5]).isEqualTo("Practitioner/bob");
+    }
+
+    @Test
+    void aSearchIsAuditedWithTheIdsItReturned() {
+        String patient = patient();
+        String first = lab(patient);
+        String second = lab(patient);
+        consentToAlice(patient);
+
+        asAlice("/fhir/Observation?patient=" + patient).then().statusCode(200);
+
+        List<Object[]> rows = audit("Observation");
+        assertThat(rows).anySatisfy(row -> assertThat(String.valueOf(row[4]).split(","))
+                .containsExactlyInAnyOrder("Observation/" + first, "Observation/" + second));
+    }
+
+    @Test
+    void aRevocationDeniesTheVeryNextRead() {
+        String patient = patient();
+        String observation = lab(patient);
+        String consent = consentToAlice(patient);
+        asAlice("/fhir/Observation/" + observation).then().statusCode(200);
+
+        Consent revoked = readConsent(consent);
+        revoked.setStatus(Consent.ConsentState.INACTIVE);
+        fhir().body(json(revoked)).put("/fhir/Consent/" + consent).then().statusCode(200);
+
+        asAlice("/fhir/Observation/" + observation).then().statusCode(403);
+        assertThat(asAlice("/fhir/Observation?patient=" + patient).asString()).doesNotContain(observation);
+    }
+
+    @Test
+    void breakGlassIsRecordedOnChainAndQueuedForReview() {
+        String patient = patient();
+        String observation = lab(patient);
+        String reason = "cardiac arrest " + UUID.randomUUID();
+
+        asAlice("/fhir/Observation/" + observation).then().statusCode(403);
+        given().auth()
+                .oauth2(Tokens.alice())
+                .accept(FHIR_JSON)
+                .header("X-Purpose-Of-Use", "ETREAT")
+                .get("/fhir/Observation/" + observation)
+                .then()
+                .statusCode(403);
+        given().auth()
+                .oauth2(Tokens.alice())
+                .accept(FHIR_JSON)
+                .header("X-Purpose-Of-Use", "ETREAT")
+                .header("X-Break-Glass-Reason", reason)
+                .get("/fhir/Observation/" + observation)
+                .then()
+                .statusCode(200);
+        // the session covers the patient for searches too, without repeating the reason
+        assertThat(given().auth()
+                        .oauth2(Tokens.alice())
+                        .accept(FHIR_JSON)
+                        .header("X-Purpose-Of-Use", "ETREAT")
+                        .get("/fhir/Observation?patient=" + patient)
+                        .asString())
+                .contains(observation);
+
+        await().atMost(CONFIRMATION)
+                .until(() -> session(reason) != null && session(reason).get("transactionHash") != null);
+        Map<String, Object> session = session(reason);
+        assertThat(session.get("patient")).isEqualTo("Patient/" + patient);
+        assertThat(session.get("fhirUser")).isEqualTo("Practitioner/alice");
+        assertThat(session.get("chainState")).isEqualTo("ACTIVE");
+        assertThat(audit("Observation/" + observation))
+                .extracting(row -> row[1])
+                .containsExactly("DENY-NO-CONSENT", "DENY-BREAK-GLASS-NO-REASON", "PERMIT-BREAK-GLASS");
+
+        given().auth()
+                .oauth2(Tokens.carol())
+                .contentType("application/json")
+                .body(Map.of("note", "justified"))
+                .post("/api/break-glass/" + session.get("id") + "/acknowledge")
+                .then()
+                .statusCode(200);
+        assertThat(session(reason).get("reviewedBy")).isEqualTo("carol");
+        given().auth().oauth2(Tokens.alice()).get("/api/break-glass").then().statusCode(403);
+    }
+
+    @Test
+    void breakGlassWithoutThePermissionIs403WithItsCode() {
+        given().auth()
+                .oauth2(Tokens.bob())
+                .accept(FHIR_JSON)
+                .header("X-Purpose-Of-Use", "ETREAT")
+                .header("X-Break-Glass-Reason", "curious")
+                .get("/fhir/Observation?_count=1")
+                .then()
+                .statusCode(403)
+                .body(containsString("PT-POLICY-403-BREAK-GLASS"));
+    }
+
+    @Test
+    void accessGrantsAreForAdminsAndMalformedOnesAre400() {
+        given().auth()
+                .oauth2(Tokens.alice())
+                .contentType("application/json")
+                .body(Map.of("kind", "MEMBERSHIP", "subject", "Practitioner/alice", "target", "Organization/x"))
+                .post("/api/access-grants")
+                .then()
+                .statusCode(403);
+        given().auth()
+                .oauth2(Tokens.dave())
+                .contentType("application/json")
+                .body(Map.of("kind", "MEMBERSHIP", "subject", "Patient/pat", "target", "Organization/x"))
+                .post("/api/access-grants")
+                .then()
+                .statusCode(400)
+                .body(containsString("PT-GRANT-400"));
+        given().auth()
+                .oauth2(Tokens.dave())
+                .contentType("application/json")
+                .body(Map.of("kind", "SUPERUSER", "subject", "x", "target", "Organization/x"))
+                .post("/api/access-grants")
+                .then()
+                .statusCode(400);
+    }
+
+    private static Map<String, Object> session(String reason) {
+        List<Map<String, Object>> sessions = JsonPath.from(given().auth()
+                        .oauth2(Tokens.carol())
+                        .accept("application/json")
+                        .get("/api/break-glass")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .asString())
+                .getList("$");
+        return sessions.stream()
+                .filter(s -> reason.equals(s.get("reason")))
+                .findFirst()
+                .orElse(null);
+    }
+}
