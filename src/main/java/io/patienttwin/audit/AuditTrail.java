@@ -74,6 +74,45 @@ public class AuditTrail {
         }
     }
 
+    /** One audit record by id, or empty. Runs in its own short read transaction. */
+    public java.util.Optional<AuditEventRow> find(long id) {
+        return QuarkusTransaction.requiringNew().call(() -> AuditEventRow.<AuditEventRow>findByIdOptional(id));
+    }
+
+    /** A page of records matching a query, newest first, with the total count of matches. */
+    public record Page(long total, List<AuditEventRow> rows) {}
+
+    /** Searches the audit; the caller has decided that the reader may see what the query names. */
+    public Page search(AuditQuery query) {
+        StringBuilder where = new StringBuilder("1 = 1");
+        java.util.Map<String, Object> params = new java.util.HashMap<>();
+        if (query.patientId() != null) {
+            where.append(" and patientId = :patient");
+            params.put("patient", query.patientId());
+        }
+        if (query.agentRef() != null) {
+            where.append(" and agentRef = :agent");
+            params.put("agent", query.agentRef());
+        }
+        if (query.from() != null) {
+            where.append(" and recordedAt >= :from");
+            params.put("from", query.from());
+        }
+        if (query.to() != null) {
+            where.append(" and recordedAt < :to");
+            params.put("to", query.to());
+        }
+        return QuarkusTransaction.requiringNew().call(() -> {
+            long total = AuditEventRow.count(where.toString(), params);
+            List<AuditEventRow> rows = query.count() == 0
+                    ? List.of()
+                    : AuditEventRow.<AuditEventRow>find(where + " order by id desc", params)
+                            .range(query.offset(), query.offset() + query.count() - 1)
+                            .list();
+            return new Page(total, rows);
+        });
+    }
+
     private void writeLoop() {
         List<Pending> batch = new ArrayList<>(MAX_BATCH);
         while (running) {

@@ -47,6 +47,18 @@ public class FhirServlet extends RestfulServer {
     @Inject
     ReadContextInterceptor readers;
 
+    @Inject
+    io.patienttwin.audit.AuditTrail auditTrail;
+
+    @Inject
+    io.patienttwin.policy.PolicyDecisionPoint policy;
+
+    @Inject
+    CurrentReader currentReader;
+
+    @Inject
+    SearchRequests searchRequests;
+
     public FhirServlet() {
         super(FhirContext.forR4Cached());
     }
@@ -69,7 +81,9 @@ public class FhirServlet extends RestfulServer {
         List<Object> providers = new ArrayList<>();
         FhirContext fhirContext = getFhirContext();
         for (String type : new TreeSet<>(fhirContext.getResourceTypes())) {
-            if (type.equals("Consent")) {
+            if (type.equals("AuditEvent")) {
+                providers.add(new AuditEventResourceProvider(auditTrail, policy, currentReader, searchRequests));
+            } else if (type.equals("Consent")) {
                 providers.add(new ConsentResourceProvider(writes, reads, validation, consentLedger));
             } else if (type.equals("Patient")) {
                 providers.add(new PatientResourceProvider(writes, reads, validation));

@@ -264,6 +264,46 @@ class GateBehaviourTest {
                 .statusCode(400);
     }
 
+    @Test
+    void theAuditIsReadThroughFhirByComplianceOfficersAndByThePatientItIsAbout() {
+        String patient = patient();
+        String observation = lab(patient);
+        consentToAlice(patient);
+        asAlice("/fhir/Observation/" + observation).then().statusCode(200);
+        given().auth()
+                .oauth2(Tokens.bob())
+                .accept(FHIR_JSON)
+                .get("/fhir/Observation/" + observation)
+                .then()
+                .statusCode(403);
+
+        org.hl7.fhir.r4.model.Bundle audit = parse(
+                compliance().get("/fhir/AuditEvent?patient=" + patient).asString(), org.hl7.fhir.r4.model.Bundle.class);
+        List<org.hl7.fhir.r4.model.AuditEvent> events = audit.getEntry().stream()
+                .map(e -> (org.hl7.fhir.r4.model.AuditEvent) e.getResource())
+                .filter(e -> e.getEntity().stream().anyMatch(en -> ("Observation/" + observation).equals(en.getName())))
+                .toList();
+        assertThat(events)
+                .extracting(org.hl7.fhir.r4.model.AuditEvent::getOutcomeDesc)
+                .containsExactly("DENY-NO-CONSENT", "PERMIT-CONSENT");
+        org.hl7.fhir.r4.model.AuditEvent permit = events.get(1);
+        assertThat(permit.getAgentFirstRep().getWho().getReference()).isEqualTo("Practitioner/alice");
+        assertThat(permit.getEntity())
+                .extracting(en -> en.getWhat().getReference())
+                .contains("Patient/" + patient, "Observation/" + observation);
+        String id = permit.getIdElement().getIdPart();
+        compliance().get("/fhir/AuditEvent/" + id).then().statusCode(200);
+        asAlice("/fhir/AuditEvent/" + id).then().statusCode(403);
+        assertThat(parse(asAlice("/fhir/AuditEvent?patient=" + patient).asString(), org.hl7.fhir.r4.model.Bundle.class)
+                        .getTotal())
+                .isZero();
+        fhir().body("{\"resourceType\":\"AuditEvent\"}")
+                .post("/fhir/AuditEvent")
+                .then()
+                .statusCode(405)
+                .body(containsString("PT-AUDIT-405"));
+    }
+
     private static Map<String, Object> session(String reason) {
         List<Map<String, Object>> sessions = JsonPath.from(given().auth()
                         .oauth2(Tokens.carol())
