@@ -57,7 +57,7 @@ start_app() {
     TWIN_LEDGER_RPC_URL="$CHAIN" TWIN_LEDGER_DEPLOY_IF_ABSENT=true \
     TWIN_CONSENT_PSEUDONYM_SECRET=YmVuY2gtb25seS1wc2V1ZG9ueW0tc2VjcmV0LTAxMjM0NTY3ODk= \
     TWIN_LEDGER_PRIVATE_KEY=0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d \
-    java "$HEAP" ${BENCH_JAVA_OPTS:-} -jar target/quarkus-app/quarkus-run.jar > "$log" 2>&1 &
+    java "$HEAP" ${BENCH_JAVA_OPTS:-} -jar "${APP_DIR:-target/quarkus-app}/quarkus-run.jar" > "$log" 2>&1 &
   APP_PID=$!
   for _ in $(seq 1 600); do
     curl -sf -o /dev/null "$BASE/metadata" && break

@@ -110,6 +110,7 @@ public class ConsentPolicyDecisionPoint implements PolicyDecisionPoint {
             }
         }
         return new ReadScope(
+                false,
                 principal.kind() == Kind.COMPLIANCE,
                 principal.kind() == Kind.PATIENT ? principal.patientId().orElse(null) : null,
                 grantees,

@@ -17,10 +17,14 @@ import java.util.Set;
  *   <li>its patient is one of {@link #breakGlassPatients} (clinical rows only).
  * </ul>
  *
- * The lists are small (a user and their organizations), never a list of patients reached through
+ * {@link #unrestricted} lets every row through; only the benchmark build's {@code
+ * UngatedPolicyDecisionPoint} (build profile {@code ungated}, never in a deployable build) sets it.
+ *
+ * <p>The lists are small (a user and their organizations), never a list of patients reached through
  * consents. Break-glass patients are the few the principal opened sessions for.
  */
 public record ReadScope(
+        boolean unrestricted,
         boolean allGovernance,
         String selfPatient,
         List<String> grantees,

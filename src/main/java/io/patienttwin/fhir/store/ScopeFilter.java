@@ -28,6 +28,9 @@ final class ScopeFilter {
     }
 
     static ScopeFilter of(ReadScope scope, String alias, boolean postgres) {
+        if (scope.unrestricted()) {
+            return new ScopeFilter("(1 = 1)", List.of());
+        }
         String r = alias;
         List<Object> binds = new ArrayList<>();
         StringBuilder sql = new StringBuilder("((")

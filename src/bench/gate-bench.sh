@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Gated versus ungated FHIR throughput, in one run (issue 5, docs/benchmarks.md): the same database,
+# chain, Keycloak and requests, served by the normal build (every read decided, filtered in SQL and
+# audited) and by a build with the build profile "ungated" (policy.UngatedPolicyDecisionPoint and
+# fhir.store.UnauditedAccessLog: no decisions, no filter, no audit). Read by id at 16 concurrent
+# clients and Observation?patient=X&code=Y at 4, as the EHR system reading through its custodian
+# grant; the variants alternate for BENCH_ROUNDS rounds.
+#
+# Usage: src/bench/gate-bench.sh [folder of Synthea FHIR bundles, default target/synthea/fhir]
+# Needs: wrk, jq, psql, PostgreSQL at 127.0.0.1:5432; builds both variants itself (offline Maven).
+# Uses (drops and recreates) the database named by BENCH_DB (default patienttwin_gate_bench).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+POPULATION=${1:-target/synthea/fhir}
+DB=${BENCH_DB:-patienttwin_gate_bench}
+PORT=${BENCH_PORT:-8090}
+HEAP=${BENCH_HEAP:--Xmx1g}
+MEASURE=${BENCH_MEASURE_SECONDS:-30}
+WARMUP=${BENCH_WARMUP_SECONDS:-30}
+ROUNDS=${BENCH_ROUNDS:-2}
+OUT=target/bench-gate
+BASE=http://127.0.0.1:$PORT/fhir
+mkdir -p "$OUT"
+RESULTS=$OUT/results.txt
+: > "$RESULTS"
+
+./mvnw -o -q package -DskipTests -Dspotless.check.skip=true
+rm -rf "$OUT/gated-app" && cp -r target/quarkus-app "$OUT/gated-app"
+./mvnw -o -q package -DskipTests -Dspotless.check.skip=true -Dquarkus.profile=ungated
+rm -rf "$OUT/ungated-app" && cp -r target/quarkus-app "$OUT/ungated-app"
+CP="$OUT/gated-app/app/*:$OUT/gated-app/lib/main/*:$OUT/gated-app/lib/boot/*"
+
+# shellcheck source=src/bench/common.sh
+source src/bench/common.sh
+
+user_token() {
+  curl -s "$REALM/protocol/openid-connect/token" -d grant_type=password -d client_id=twin-cli \
+    -d username="$1" -d password="$1" | sed 's/.*"access_token":"\([^"]*\)".*/\1/'
+}
+
+load() {
+  local label=$1 connections=$2 seconds=$3 paths=$4
+  wrk -t2 -c"$connections" -d"${seconds}s" --latency -s src/bench/random-path.lua "http://127.0.0.1:$PORT" -- "$paths" "$(token)" \
+    > "$OUT/wrk-$label.txt"
+  if grep -q 'Non-2xx' "$OUT/wrk-$label.txt"; then
+    say "FAILED: $label had non-2xx answers; the figures would not measure successful requests"
+    exit 1
+  fi
+  if [[ $label != warmup-* ]]; then
+    local rps
+    rps=$(grep 'Requests/sec' "$OUT/wrk-$label.txt" | awk '{print $2}')
+    echo "$label $rps" >> "$OUT/rates.txt"
+    say "$label ($connections clients, ${seconds}s): $rps requests/s," \
+      "p50 $(grep -E '^ +50%' "$OUT/wrk-$label.txt" | awk '{print $2}')," \
+      "p99 $(grep -E '^ +99%' "$OUT/wrk-$label.txt" | awk '{print $2}')"
+  fi
+}
+
+say "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(java -version 2>&1 | head -1), $(psql --version)"
+say "date: $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD)$(git diff --quiet || echo '+changes'), population: $POPULATION"
+: > "$OUT/rates.txt"
+
+psql -h 127.0.0.1 -U postgres -tAq -c "drop database if exists $DB" -c "create database $DB"
+start_stack
+APP_DIR=$OUT/gated-app start_app "$OUT/app-setup.log"
+PATIENTTWIN_TOKEN=$(token) java -Xmx256m -cp "$CP" io.patienttwin.fhir.BulkLoadCommand "$POPULATION" "$BASE" 2 > "$OUT/ingest.log"
+tail -1 "$OUT/ingest.log" | tee -a "$RESULTS"
+
+# The EHR system reads through a custodian grant for the organization that manages the patients
+# (Synthea names none, so each Patient is updated through the API with its managing organization).
+EHR=$(token)
+curl -sf -X PUT "$BASE/Organization/bench-custodian" -H "Authorization: Bearer $EHR" -H 'Content-Type: application/fhir+json' \
+  -d '{"resourceType":"Organization","id":"bench-custodian","name":"Benchmark custodian"}' > /dev/null
+psql_db -c "select v.body from fhir_resource r join fhir_resource_version v on v.resource_pid = r.pid and v.version = r.version
+            where r.res_type = 'Patient' and r.deleted = false" | while read -r body; do
+  id=$(jq -r .id <<< "$body")
+  jq -c '.managingOrganization = {"reference": "Organization/bench-custodian"}' <<< "$body" |
+    curl -sf -X PUT "$BASE/Patient/$id" -H "Authorization: Bearer $EHR" -H 'Content-Type: application/fhir+json' -d @- > /dev/null
+done
+GRANT=$(curl -sf -X POST "http://127.0.0.1:$PORT/api/access-grants" -H "Authorization: Bearer $(user_token dave)" \
+  -H 'Content-Type: application/json' -d '{"kind":"CUSTODIAN","subject":"ehr-system","target":"Organization/bench-custodian"}' | jq -r .id)
+for _ in $(seq 1 100); do
+  [ "$(curl -s "http://127.0.0.1:$PORT/api/access-grants/$GRANT" -H "Authorization: Bearer $(user_token dave)" | jq -r .status)" = active ] && break
+  sleep 0.3
+done
+stop_app
+psql_db -c "vacuum analyze"
+say "store: $(psql_db -c "select count(*) from fhir_resource") resources, $(psql_db -c "select count(*) from fhir_resource where res_type = 'Observation'") Observations, $(psql_db -c "select count(*) from fhir_resource where res_type = 'Patient'") Patients"
+
+psql_db -c "select '/fhir/Observation/' || res_id from fhir_resource where res_type = 'Observation' order by random() limit 20000" > "$OUT/read-paths.txt"
+psql_db -c "select '/fhir/Observation?patient=' || r.patient_id || '&code=' || replace(t.system, ':', '%3A') || '%7C' || t.code
+            from fhir_resource r join idx_token t on t.resource_pid = r.pid and t.name = 'code'
+            where r.res_type = 'Observation' and t.system is not null
+            group by r.patient_id, t.system, t.code order by random() limit 20000" > "$OUT/search-paths.txt"
+
+for round in $(seq 1 "$ROUNDS"); do
+  for variant in gated ungated; do
+    APP_DIR=$OUT/$variant-app start_app "$OUT/app-$variant-$round.log"
+    load "warmup-read-$variant-$round" 16 "$WARMUP" "$OUT/read-paths.txt"
+    load "warmup-search-$variant-$round" 4 "$WARMUP" "$OUT/search-paths.txt"
+    load "read-$variant-$round" 16 "$MEASURE" "$OUT/read-paths.txt"
+    load "search-$variant-$round" 4 "$MEASURE" "$OUT/search-paths.txt"
+    stop_app
+  done
+done
+say "audit rows written by the gated runs: $(psql_db -c "select count(*) from audit_event")"
+for kind in read search; do
+  gated=$(grep "^$kind-gated-" "$OUT/rates.txt" | awk '{s += $2} END {print s / NR}')
+  ungated=$(grep "^$kind-ungated-" "$OUT/rates.txt" | awk '{s += $2} END {print s / NR}')
+  say "$kind: gated $gated requests/s, ungated $ungated requests/s (means of $ROUNDS rounds), ratio $(echo "scale=3; $gated / $ungated" | bc)"
+done
