@@ -5,7 +5,6 @@ import io.patienttwin.policy.Decision;
 import io.patienttwin.policy.ReadContext;
 import io.quarkus.arc.profile.IfBuildProfile;
 import jakarta.annotation.Priority;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Alternative;
 import java.util.List;
 
@@ -17,7 +16,7 @@ import java.util.List;
 @IfBuildProfile("ungated")
 @Alternative
 @Priority(1)
-@ApplicationScoped
+@jakarta.inject.Singleton
 public class UnauditedAccessLog extends AccessLog {
 
     public UnauditedAccessLog(AuditTrail trail) {
