@@ -45,6 +45,9 @@ public class FhirServlet extends RestfulServer {
     SmartScopeInterceptor scopes;
 
     @Inject
+    TwinOperations twins;
+
+    @Inject
     ReadContextInterceptor readers;
 
     @Inject
@@ -86,7 +89,7 @@ public class FhirServlet extends RestfulServer {
             } else if (type.equals("Consent")) {
                 providers.add(new ConsentResourceProvider(writes, reads, validation, consentLedger));
             } else if (type.equals("Patient")) {
-                providers.add(new PatientResourceProvider(writes, reads, validation));
+                providers.add(new PatientResourceProvider(writes, reads, validation, twins));
             } else {
                 Class<? extends IBaseResource> resourceClass =
                         fhirContext.getResourceDefinition(type).getImplementingClass();

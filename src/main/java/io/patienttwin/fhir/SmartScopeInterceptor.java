@@ -14,6 +14,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.hl7.fhir.r4.model.Bundle;
 import org.jboss.logging.Logger;
 
@@ -31,7 +32,8 @@ import org.jboss.logging.Logger;
 public class SmartScopeInterceptor {
 
     private static final Logger LOG = Logger.getLogger(SmartScopeInterceptor.class);
-    private static final String EVERYTHING = "$everything";
+    /** Operations that read the whole patient compartment: $everything, and the twin built from it. */
+    private static final Set<String> COMPARTMENT_READS = Set.of("$everything", "$twin", "$simulate");
 
     /** A resource type and an interaction on it that a request needs. */
     record Need(String resourceType, Interaction interaction) {}
@@ -73,7 +75,8 @@ public class SmartScopeInterceptor {
             case DELETE -> List.of(new Need(type, Interaction.DELETE));
             case VALIDATE -> List.of(new Need(type, Interaction.READ));
             case TRANSACTION, BATCH -> bundleNeeds(request);
-            case EXTENDED_OPERATION_INSTANCE, EXTENDED_OPERATION_TYPE -> EVERYTHING.equals(request.getOperation())
+            case EXTENDED_OPERATION_INSTANCE, EXTENDED_OPERATION_TYPE -> COMPARTMENT_READS.contains(
+                            request.getOperation())
                     // every type of the compartment is read and searched
                     ? List.of(new Need("*", Interaction.READ), new Need("*", Interaction.SEARCH))
                     : List.of(new Need(type, Interaction.READ));
