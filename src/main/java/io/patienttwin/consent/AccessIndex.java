@@ -55,11 +55,16 @@ public class AccessIndex {
     /** The subject's effective grants of a kind valid at {@code at}. */
     public List<Grant> grantsOf(String subject, Kind kind, Instant at) {
         Map<String, Grant> grants = subject == null ? null : grantsBySubject.get(subject);
-        return grants == null
-                ? List.of()
-                : grants.values().stream()
-                        .filter(g -> g.kind() == kind && g.validAt(at))
-                        .toList();
+        if (grants == null) {
+            return List.of();
+        }
+        List<Grant> valid = new java.util.ArrayList<>(grants.size());
+        for (Grant grant : grants.values()) {
+            if (grant.kind() == kind && grant.validAt(at)) {
+                valid.add(grant);
+            }
+        }
+        return valid;
     }
 
     /** The principal's break-glass sessions open at {@code at}. */

@@ -164,31 +164,23 @@ public class ConsentPolicyDecisionPoint implements PolicyDecisionPoint {
             return Decision.deny("DENY-CHAIN-UNTRUSTED");
         }
         Instant at = context.at();
-        List<AccessIndex.Grant> memberships = access.grantsOf(principal.fhirUser(), AccessIndex.Kind.MEMBERSHIP, at);
         long needed = request.sensitivity();
         long purpose = context.purpose().mask();
+        String reader = principal.fhirUser();
+        List<AccessIndex.Grant> memberships = null; // looked up only for a consent naming a group
         String denial = null;
         for (ConsentIndex.Entry entry : consents.allOf(request.patientId())) {
             AccessIndex.Grant through = null;
-            if (!entry.grantee().equals(principal.fhirUser())) {
-                through = memberships.stream()
-                        .filter(g -> g.target().equals(entry.grantee()))
-                        .findFirst()
-                        .orElse(null);
+            if (!entry.grantee().equals(reader)) {
+                if (memberships == null) {
+                    memberships = access.grantsOf(reader, AccessIndex.Kind.MEMBERSHIP, at);
+                }
+                through = membership(memberships, entry.grantee());
                 if (through == null) {
                     continue;
                 }
             }
-            String problem = !entry.validAt(at)
-                    ? "DENY-CONSENT-EXPIRED"
-                    : (entry.purposes() & purpose) != purpose
-                            ? "DENY-PURPOSE"
-                            : (entry.categories() & needed) == needed
-                                    ? null
-                                    : (entry.categories() & Sensitivity.categoryBits(needed))
-                                                    == Sensitivity.categoryBits(needed)
-                                            ? "DENY-LABEL"
-                                            : "DENY-CATEGORY";
+            String problem = problem(entry, at, needed, purpose);
             if (problem == null) {
                 return through == null
                         ? Decision.permit("PERMIT-CONSENT", List.of(entry.consentId()), entry.block())
@@ -202,9 +194,35 @@ public class ConsentPolicyDecisionPoint implements PolicyDecisionPoint {
         return Decision.deny(denial == null ? "DENY-NO-CONSENT" : denial);
     }
 
+    private static AccessIndex.Grant membership(List<AccessIndex.Grant> memberships, String group) {
+        for (AccessIndex.Grant grant : memberships) {
+            if (grant.target().equals(group)) {
+                return grant;
+            }
+        }
+        return null;
+    }
+
+    /** Why a consent naming the reader does not permit this read, or null when it does. */
+    private static String problem(ConsentIndex.Entry entry, Instant at, long needed, long purpose) {
+        if (!entry.validAt(at)) {
+            return "DENY-CONSENT-EXPIRED";
+        }
+        if ((entry.purposes() & purpose) != purpose) {
+            return "DENY-PURPOSE";
+        }
+        if ((entry.categories() & needed) == needed) {
+            return null;
+        }
+        long category = Sensitivity.categoryBits(needed);
+        return (entry.categories() & category) == category ? "DENY-LABEL" : "DENY-CATEGORY";
+    }
+
     /** Of two reasons a consent of the reader did not apply, the one that tells the most. */
     private static String moreSpecific(String current, String candidate) {
-        List<String> order = List.of("DENY-CONSENT-EXPIRED", "DENY-CATEGORY", "DENY-PURPOSE", "DENY-LABEL");
-        return current == null || order.indexOf(candidate) > order.indexOf(current) ? candidate : current;
+        return current == null || SPECIFICITY.indexOf(candidate) > SPECIFICITY.indexOf(current) ? candidate : current;
     }
+
+    private static final List<String> SPECIFICITY =
+            List.of("DENY-CONSENT-EXPIRED", "DENY-CATEGORY", "DENY-PURPOSE", "DENY-LABEL");
 }

@@ -31,7 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 @State(Scope.Benchmark)
 @Fork(1)
-@Warmup(iterations = 3, time = 2)
+@Warmup(iterations = 10, time = 3)
 @Measurement(iterations = 5, time = 3)
 public class DecisionPointBenchmark {
 
@@ -39,6 +39,7 @@ public class DecisionPointBenchmark {
 
     private ConsentPolicyDecisionPoint pdp;
     private ReadContext[] readers;
+    private String[] patientIds;
     private final Instant now = Instant.parse("2026-06-01T00:00:00Z");
 
     /** Per thread: its own random sequence, so threads do not contend on one generator. */
@@ -77,6 +78,10 @@ public class DecisionPointBenchmark {
                     "g" + m, AccessIndex.Kind.MEMBERSHIP, "Practitioner/member" + m, "Organization/org" + m, 0, 5));
         }
         pdp = new ConsentPolicyDecisionPoint(consents, access);
+        patientIds = new String[PATIENTS];
+        for (int p = 0; p < PATIENTS; p++) {
+            patientIds[p] = "p" + p;
+        }
         readers = new ReadContext[] {
             context("Practitioner/pr7"), context("Practitioner/member7"), context("Practitioner/stranger")
         };
@@ -107,6 +112,6 @@ public class DecisionPointBenchmark {
         int patient = dice.random.nextInt(PATIENTS);
         ReadContext reader = readers[dice.random.nextInt(readers.length)];
         return pdp.decide(
-                new AccessRequest(reader, "read", "Observation", "p" + patient, DataCategory.LABS.mask(), null));
+                new AccessRequest(reader, "read", "Observation", patientIds[patient], DataCategory.LABS.mask(), null));
     }
 }
