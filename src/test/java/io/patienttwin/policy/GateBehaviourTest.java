@@ -75,7 +75,14 @@ class GateBehaviourTest {
     }
 
     private static Response asAlice(String path) {
-        return given().auth().oauth2(Tokens.alice()).accept(FHIR_JSON).get(path);
+        return reader(Tokens.alice(), null).get(path);
+    }
+
+    /** A FHIR request with a token and, when not null, an {@code X-Purpose-Of-Use}. */
+    private static io.restassured.specification.RequestSpecification reader(String token, String purpose) {
+        io.restassured.specification.RequestSpecification spec =
+                given().auth().oauth2(token).accept(FHIR_JSON);
+        return purpose == null ? spec : spec.header("X-Purpose-Of-Use", purpose);
     }
 
     @SuppressWarnings("unchecked")
@@ -89,25 +96,16 @@ class GateBehaviourTest {
 
     @Test
     void anUnknownPurposeIs400WithItsCode() {
-        given().auth()
-                .oauth2(Tokens.alice())
-                .accept(FHIR_JSON)
-                .header("X-Purpose-Of-Use", "GOSSIP")
+        reader(Tokens.alice(), "GOSSIP")
                 .get("/fhir/Observation?_count=1")
                 .then()
                 .statusCode(400)
                 .body(containsString("PT-POLICY-400-PURPOSE"));
-        given().auth()
-                .oauth2(Tokens.alice())
-                .accept(FHIR_JSON)
-                .header("X-Purpose-Of-Use", "http://example.org/other|TREAT")
+        reader(Tokens.alice(), "http://example.org/other|TREAT")
                 .get("/fhir/Observation?_count=1")
                 .then()
                 .statusCode(400);
-        given().auth()
-                .oauth2(Tokens.alice())
-                .accept(FHIR_JSON)
-                .header("X-Purpose-Of-Use", "http://terminology.hl7.org/CodeSystem/v3-ActReason|TREAT")
+        reader(Tokens.alice(), "http://terminology.hl7.org/CodeSystem/v3-ActReason|TREAT")
                 .get("/fhir/Observation?_count=1")
                 .then()
                 .statusCode(200);
@@ -120,9 +118,7 @@ class GateBehaviourTest {
         String consent = consentToAlice(patient);
 
         asAlice("/fhir/Observation/" + observation).then().statusCode(200);
-        given().auth()
-                .oauth2(Tokens.bob())
-                .accept(FHIR_JSON)
+        reader(Tokens.bob(), null)
                 .get("/fhir/Observation/" + observation)
                 .then()
                 .statusCode(403)
@@ -180,26 +176,17 @@ class GateBehaviourTest {
         String reason = "cardiac arrest " + UUID.randomUUID();
 
         asAlice("/fhir/Observation/" + observation).then().statusCode(403);
-        given().auth()
-                .oauth2(Tokens.alice())
-                .accept(FHIR_JSON)
-                .header("X-Purpose-Of-Use", "ETREAT")
+        reader(Tokens.alice(), "ETREAT")
                 .get("/fhir/Observation/" + observation)
                 .then()
                 .statusCode(403);
-        given().auth()
-                .oauth2(Tokens.alice())
-                .accept(FHIR_JSON)
-                .header("X-Purpose-Of-Use", "ETREAT")
+        reader(Tokens.alice(), "ETREAT")
                 .header("X-Break-Glass-Reason", reason)
                 .get("/fhir/Observation/" + observation)
                 .then()
                 .statusCode(200);
         // the session covers the patient for searches too, without repeating the reason
-        assertThat(given().auth()
-                        .oauth2(Tokens.alice())
-                        .accept(FHIR_JSON)
-                        .header("X-Purpose-Of-Use", "ETREAT")
+        assertThat(reader(Tokens.alice(), "ETREAT")
                         .get("/fhir/Observation?patient=" + patient)
                         .asString())
                 .contains(observation);
@@ -227,10 +214,7 @@ class GateBehaviourTest {
 
     @Test
     void breakGlassWithoutThePermissionIs403WithItsCode() {
-        given().auth()
-                .oauth2(Tokens.bob())
-                .accept(FHIR_JSON)
-                .header("X-Purpose-Of-Use", "ETREAT")
+        reader(Tokens.bob(), "ETREAT")
                 .header("X-Break-Glass-Reason", "curious")
                 .get("/fhir/Observation?_count=1")
                 .then()
@@ -270,9 +254,7 @@ class GateBehaviourTest {
         String observation = lab(patient);
         consentToAlice(patient);
         asAlice("/fhir/Observation/" + observation).then().statusCode(200);
-        given().auth()
-                .oauth2(Tokens.bob())
-                .accept(FHIR_JSON)
+        reader(Tokens.bob(), null)
                 .get("/fhir/Observation/" + observation)
                 .then()
                 .statusCode(403);

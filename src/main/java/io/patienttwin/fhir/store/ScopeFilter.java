@@ -62,9 +62,13 @@ final class ScopeFilter {
                     .append(" and c.valid_from <= ? and (c.valid_until = 0 or c.valid_until > ?)");
             binds.add(scope.atSeconds());
             binds.add(scope.atSeconds());
-            sql.append(" and ").append(and(postgres, "c.purposes", "?")).append(" = ?");
-            binds.add(scope.purposeMask());
-            binds.add(scope.purposeMask());
+            // the purpose bit is a constant of the Purpose enum, not input: written as a literal, since H2
+            // cannot type a parameter inside bitand()
+            String purpose = Long.toString(scope.purposeMask());
+            sql.append(" and ")
+                    .append(and(postgres, "c.purposes", purpose))
+                    .append(" = ")
+                    .append(purpose);
             sql.append(" and ")
                     .append(and(postgres, "c.categories", r + ".access_mask"))
                     .append(" = ")
