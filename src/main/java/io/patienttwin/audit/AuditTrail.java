@@ -1,11 +1,17 @@
 package io.patienttwin.audit;
 
+import io.agroal.api.AgroalDataSource;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Duration;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -33,11 +39,15 @@ public class AuditTrail {
 
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Duration timeout;
+    private final AgroalDataSource dataSource;
     private volatile Thread writer;
     private volatile boolean running;
 
-    public AuditTrail(@ConfigProperty(name = "twin.audit.write-timeout", defaultValue = "10s") Duration timeout) {
+    public AuditTrail(
+            @ConfigProperty(name = "twin.audit.write-timeout", defaultValue = "10s") Duration timeout,
+            AgroalDataSource dataSource) {
         this.timeout = timeout;
+        this.dataSource = dataSource;
     }
 
     void start(@Observes StartupEvent event) {
@@ -133,15 +143,44 @@ public class AuditTrail {
         }
     }
 
-    private static void write(List<Pending> batch) {
-        try {
-            QuarkusTransaction.requiringNew().run(() -> {
+    private static final String INSERT = "insert into audit_event (recorded_at, agent, agent_kind, agent_ref,"
+            + " interaction, target, patient_id, purpose, outcome, reason, basis, block, entities, total)"
+            + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+    /**
+     * Writes a group in one JDBC batch and one commit, on a connection of its own (no JTA, no
+     * persistence context: the audit is insert-only, and this is its hot path).
+     */
+    private void write(List<Pending> batch) {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
                 for (Pending pending : batch) {
-                    AuditEventRow.of(pending.record()).persist();
+                    AuditEventRow row = AuditEventRow.of(pending.record());
+                    insert.setObject(1, row.recordedAt.atOffset(ZoneOffset.UTC));
+                    insert.setString(2, row.agent);
+                    insert.setString(3, row.agentKind);
+                    insert.setString(4, row.agentRef);
+                    insert.setString(5, row.interaction);
+                    insert.setString(6, row.target);
+                    insert.setString(7, row.patientId);
+                    insert.setString(8, row.purpose);
+                    insert.setString(9, row.outcome);
+                    insert.setString(10, row.reason);
+                    insert.setString(11, row.basis);
+                    insert.setObject(12, row.block, Types.BIGINT);
+                    insert.setString(13, row.entities);
+                    insert.setLong(14, row.total);
+                    insert.addBatch();
                 }
-            });
+                insert.executeBatch();
+                connection.commit();
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            }
             batch.forEach(pending -> pending.done().complete(null));
-        } catch (RuntimeException e) {
+        } catch (SQLException | RuntimeException e) {
             LOG.errorf(e, "PT-AUDIT-503: could not write %d audit records", batch.size());
             batch.forEach(pending -> pending.done().completeExceptionally(e));
         }
