@@ -8,13 +8,12 @@ import io.patienttwin.ledger.OutboxRejected;
 import io.patienttwin.ledger.ProjectionReset;
 import io.patienttwin.ledger.RegistryEvent;
 import io.patienttwin.ledger.RegistryEventsRead;
+import io.patienttwin.ledger.TransactionHooks;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.transaction.Status;
-import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.time.Instant;
 import java.util.List;
@@ -212,17 +211,7 @@ public class AccessGrants {
         if (grant == null) {
             return;
         }
-        transactions.registerInterposedSynchronization(new Synchronization() {
-            @Override
-            public void beforeCompletion() {}
-
-            @Override
-            public void afterCompletion(int status) {
-                if (status == Status.STATUS_COMMITTED) {
-                    index.put(grant);
-                }
-            }
-        });
+        TransactionHooks.afterCommit(transactions, () -> index.put(grant));
     }
 
     private static void require(String value, Pattern pattern, String message) {

@@ -12,12 +12,11 @@ import io.patienttwin.ledger.OutboxRejected;
 import io.patienttwin.ledger.ProjectionReset;
 import io.patienttwin.ledger.RegistryEvent;
 import io.patienttwin.ledger.RegistryEventsRead;
+import io.patienttwin.ledger.TransactionHooks;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import jakarta.persistence.LockModeType;
-import jakarta.transaction.Status;
-import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -351,17 +350,10 @@ public class ConsentLedger {
         ConsentIndex.Entry restore =
                 index.entry(record.patientId, record.consentId).orElse(null);
         index.apply(record.consentId, record.patientId, null);
-        transactions.registerInterposedSynchronization(new Synchronization() {
-            @Override
-            public void beforeCompletion() {}
-
-            @Override
-            public void afterCompletion(int status) {
-                if (status != Status.STATUS_COMMITTED && restore != null) {
-                    index.apply(restore.consentId(), restore.patientId(), restore);
-                }
-            }
-        });
+        if (restore != null) {
+            TransactionHooks.afterRollback(
+                    transactions, () -> index.apply(restore.consentId(), restore.patientId(), restore));
+        }
         if (record.chainState == ConsentRecord.ChainState.REJECTED) {
             return; // never on chain: nothing to revoke there
         }
@@ -390,17 +382,9 @@ public class ConsentLedger {
                 index.apply(record.consentId, record.patientId, null); // deny at once
             }
         }
-        transactions.registerInterposedSynchronization(new Synchronization() {
-            @Override
-            public void beforeCompletion() {}
-
-            @Override
-            public void afterCompletion(int status) {
-                if (status == Status.STATUS_COMMITTED) {
-                    effective.forEach(entry -> index.apply(entry.consentId(), entry.patientId(), entry));
-                    ineffective.forEach(ids -> index.apply(ids[0], ids[1], null));
-                }
-            }
+        TransactionHooks.afterCommit(transactions, () -> {
+            effective.forEach(entry -> index.apply(entry.consentId(), entry.patientId(), entry));
+            ineffective.forEach(ids -> index.apply(ids[0], ids[1], null));
         });
     }
 

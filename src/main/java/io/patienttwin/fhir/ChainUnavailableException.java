@@ -9,11 +9,3 @@ class ChainUnavailableException extends BaseServerResponseException {
         super(503, message);
     }
 }
-
-/** 503: a service the answer depends on (the access audit) is unavailable; the client may retry. */
-class ServiceUnavailableException extends BaseServerResponseException {
-
-    ServiceUnavailableException(String message) {
-        super(503, message);
-    }
-}

@@ -2,7 +2,6 @@ package io.patienttwin.ledger;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Status;
-import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.time.Instant;
 import java.util.Optional;
@@ -50,17 +49,7 @@ public class LedgerOutbox {
         entry.createdAt = Instant.now();
         entry.nextAttemptAt = entry.createdAt;
         entry.persist();
-        transactions.registerInterposedSynchronization(new Synchronization() {
-            @Override
-            public void beforeCompletion() {}
-
-            @Override
-            public void afterCompletion(int status) {
-                if (status == Status.STATUS_COMMITTED) {
-                    writer.wakeUp();
-                }
-            }
-        });
+        TransactionHooks.afterCommit(transactions, writer::wakeUp);
         return entry;
     }
 
