@@ -101,8 +101,16 @@ public class AuditTrail {
             params.put("patient", query.patientId());
         }
         if (query.agentRef() != null) {
-            where.append(" and agentRef = :agent");
+            where.append(" and (agentRef = :agent or agent = :agent)");
             params.put("agent", query.agentRef());
+        }
+        if (query.outcome() != null) {
+            where.append(" and outcome = :outcome");
+            params.put("outcome", query.outcome());
+        }
+        if (query.purpose() != null) {
+            where.append(" and purpose = :purpose");
+            params.put("purpose", query.purpose());
         }
         if (query.from() != null) {
             where.append(" and recordedAt >= :from");

@@ -6,24 +6,54 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import java.util.TreeSet;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
- * The portal's pages, behind the OIDC code-flow login of the {@code portal} tenant.
- *
- * <p>Rendered without Qute for now: Quarkus 3.33.2's Qute extension asks dev mode for
- * io.quarkus.qute:qute-debug:3.33.2, which Maven Central does not have, so {@code quarkus:dev} would
- * not start.
+ * The portal's start page and the signed-in page, behind the OIDC code-flow login of the {@code portal}
+ * tenant. The pages of each role are in {@link ClinicianPages}, {@link SimulationPages}, {@link
+ * PatientPages} and {@link CompliancePages}.
  */
 @Path("/portal")
 @Authenticated
 public class PortalResource {
 
     private final SecurityIdentity identity;
+    private final Viewer viewer;
+    private final Pages pages;
 
-    public PortalResource(SecurityIdentity identity) {
+    public PortalResource(SecurityIdentity identity, Viewer viewer, Pages pages) {
         this.identity = identity;
+        this.viewer = viewer;
+        this.pages = pages;
+    }
+
+    /** The start page of each role: clinicians their patients, patients their record, and so on. */
+    @GET
+    public Response home() {
+        return pages.guard(() -> {
+            if (viewer.isClinician()) {
+                return pages.seeOther("/portal/patients");
+            }
+            if (viewer.isPatient()) {
+                return pages.seeOther("/portal/my");
+            }
+            if (viewer.isCompliance()) {
+                return pages.seeOther("/portal/compliance/consents");
+            }
+            return pages.seeOther("/portal/me");
+        });
+    }
+
+    /**
+     * Any other portal address: the portal's 404 page (unmatched paths never reach an exception mapper;
+     * JAX-RS prefers every literal path above to this template).
+     */
+    @GET
+    @Path("/{path: .+}")
+    public Response notFound() {
+        return pages.guard(() -> pages.error(404, "Not found", "There is no such page."));
     }
 
     /** Who is signed in: name, user name, fhirUser and roles. */

@@ -193,11 +193,18 @@ class PatientTwinSimulationTest {
         assertError(simulate("no-such-model", 1000, "vancomycin"), 400, "PT-SIM-400-MODEL");
         assertError(simulate("vancomycin-goti-2018", -5, "vancomycin"), 400, "PT-SIM-400-DOSE");
         assertError(simulate("vancomycin-goti-2018", 1000, "unobtainium"), 400, "PT-SIM-400-DRUG");
-        // pat's record has no blood pressure
-        assertError(simulate("bp-law-2003", 10, "lisinopril"), 422, "PT-SIM-422-MISSING-INPUT");
+        // a record without blood pressure (pat's has some in the dev demo data), as its custodian EHR system
+        String withoutBloodPressure = create(new Patient().setGender(AdministrativeGender.FEMALE));
+        Response missing = fhir().body(json(simulation("bp-law-2003", 10, "lisinopril")))
+                .post("/fhir/Patient/" + withoutBloodPressure + "/$simulate");
+        assertError(missing, 422, "PT-SIM-422-MISSING-INPUT");
     }
 
     private static Response simulate(String model, double dose, String drug) {
+        return asPat().body(json(simulation(model, dose, drug))).post("/fhir/Patient/" + PATIENT + "/$simulate");
+    }
+
+    private static Parameters simulation(String model, double dose, String drug) {
         Parameters request = new Parameters();
         request.addParameter().setName("model").setValue(new StringType(model));
         ParametersParameterComponent regimen = request.addParameter().setName("regimen");
@@ -205,7 +212,7 @@ class PatientTwinSimulationTest {
         regimen.addPart().setName("route").setValue(new CodeType(drug.equals("lisinopril") ? "oral" : "iv-infusion"));
         regimen.addPart().setName("dose").setValue(quantity(dose, "mg"));
         regimen.addPart().setName("interval").setValue(quantity(12, "h"));
-        return asPat().body(json(request)).post("/fhir/Patient/" + PATIENT + "/$simulate");
+        return request;
     }
 
     private static void assertError(Response response, int status, String code) {

@@ -72,6 +72,24 @@ public class AccessLog {
         trail.record(record(context, interaction, target, patientId, "deny", reason, List.of(), 0, List.of(), 0));
     }
 
+    /**
+     * Records a read of governance data that is not clinical (the consent log, the access audit, the
+     * break-glass queue) by a principal the caller has checked may read it; waits until durable.
+     */
+    public void governanceRead(ReadContext context, String interaction, String target, String patientId, long total) {
+        trail.record(record(
+                context,
+                interaction,
+                target,
+                patientId,
+                "permit",
+                "PERMIT-COMPLIANCE",
+                List.of(),
+                0,
+                List.of(),
+                total));
+    }
+
     void searched(ReadContext context, String interaction, String target, Gated page, long total) {
         Set<String> basis = new LinkedHashSet<>();
         Set<String> reasons = new LinkedHashSet<>();
