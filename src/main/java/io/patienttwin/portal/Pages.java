@@ -7,8 +7,10 @@ import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -22,16 +24,34 @@ public class Pages {
 
     private static final Logger LOG = Logger.getLogger(Pages.class);
 
-    /** Scripts and styles from this origin only; no inline script; no framing. */
-    static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
-            + " connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
-
     private final PortalTemplates templates;
     private final Viewer viewer;
+    private final String csp;
 
-    Pages(PortalTemplates templates, Viewer viewer) {
+    /**
+     * @param identityProvider the realm URL; its origin is the one other place a form may lead to
+     *     (sign-out answers with a redirect to Keycloak's end-session endpoint, and browsers apply
+     *     {@code form-action} to redirects)
+     */
+    Pages(
+            PortalTemplates templates,
+            Viewer viewer,
+            @ConfigProperty(name = "quarkus.oidc.portal.auth-server-url") Optional<String> identityProvider) {
         this.templates = templates;
         this.viewer = viewer;
+        this.csp = csp(identityProvider.map(Pages::origin).orElse(""));
+    }
+
+    /** Scripts and styles from this origin only; no inline script; no framing; forms to here or Keycloak. */
+    static String csp(String identityOrigin) {
+        return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+                + " connect-src 'self'; frame-ancestors 'none'; form-action 'self'"
+                + (identityOrigin.isEmpty() ? "" : " " + identityOrigin) + "; base-uri 'none'";
+    }
+
+    static String origin(String url) {
+        URI uri = URI.create(url);
+        return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
     }
 
     /** A page: the template with the data plus {@code viewer}, {@code csrf} and {@code title}. */
@@ -109,11 +129,11 @@ public class Pages {
         return templates.render(template, model);
     }
 
-    private static Response html(int status, String body) {
+    private Response html(int status, String body) {
         return Response.status(status)
                 .type(MediaType.TEXT_HTML_TYPE.withCharset("UTF-8"))
                 .entity(body)
-                .header("Content-Security-Policy", CSP)
+                .header("Content-Security-Policy", csp)
                 .header("X-Content-Type-Options", "nosniff")
                 .header("Referrer-Policy", "no-referrer")
                 .header("Cache-Control", "no-store")

@@ -47,7 +47,12 @@ public final class Browser implements AutoCloseable {
 
     /** A fresh page in its own context (no cookies shared with other pages). */
     public Page newPage() {
-        BrowserContext context = browser.newContext(new NewContextOptions().setViewportSize(1280, 800));
+        return newPage(1280, 800);
+    }
+
+    /** A fresh page in its own context with the given viewport (a phone is 390 × 844). */
+    public Page newPage(int width, int height) {
+        BrowserContext context = browser.newContext(new NewContextOptions().setViewportSize(width, height));
         return context.newPage();
     }
 

@@ -127,6 +127,7 @@ class PortalJourneyTest {
 
         assertThat(patientRows(page)).containsExactlyInAnyOrder(a, b);
         Browser.screenshot(page, "clinician-patients");
+        assertAccessible(page);
 
         page.click("tr[data-patient='" + a + "'] a");
         page.waitForSelector("#latest-values");
@@ -135,6 +136,7 @@ class PortalJourneyTest {
         page.waitForSelector("#trend-charts[data-rendered='1']");
         assertThat(page.textContent("main")).contains("crcl").contains("egfr");
         Browser.screenshot(page, "clinician-twin");
+        assertAccessible(page);
 
         page.click("#simulate-link");
         page.waitForSelector("#simulation-form");
@@ -146,11 +148,13 @@ class PortalJourneyTest {
                 .contains("auc24");
         assertThat(page.textContent("#comparison .suggestion")).contains("mg reaches");
         Browser.screenshot(page, "clinician-simulation");
+        assertAccessible(page);
 
         page.navigate(url("/portal/patients/" + c));
         assertThat(page.textContent("#error-heading")).isEqualTo("Not permitted");
         assertThat(page.content()).doesNotContain("Cy " + family);
         Browser.screenshot(page, "error-403");
+        assertAccessible(page);
     }
 
     @Test
@@ -161,6 +165,7 @@ class PortalJourneyTest {
         assertThat(patientRows(page)).isEmpty();
         assertThat(page.textContent("#patient-count")).contains("No patients you may see");
         Browser.screenshot(page, "clinician-no-patients");
+        assertAccessible(page);
         page.navigate(url("/portal/patients/" + a));
         assertThat(page.textContent("#error-heading")).isEqualTo("Not permitted");
     }
@@ -184,12 +189,14 @@ class PortalJourneyTest {
         pat.waitForSelector(row, new Page.WaitForSelectorOptions().setTimeout(CONFIRMATION.toMillis()));
         assertThat(pat.textContent(row)).contains("block");
         Browser.screenshot(pat, "patient-consents");
+        assertAccessible(pat);
 
         bob.navigate(url("/portal/patients?q=" + patFamily));
         assertThat(patientRows(bob)).contains("pat");
         bob.navigate(url("/portal/patients/pat"));
         bob.waitForSelector("#latest-values");
         Browser.screenshot(bob, "clinician-twin-after-consent");
+        assertAccessible(bob);
 
         pat.click(row + " button.revoke");
         pat.waitForSelector("tr.consent-row[data-grantee='Practitioner/bob'][data-status='inactive']");
@@ -205,9 +212,11 @@ class PortalJourneyTest {
                 .contains("deny")
                 .contains("permit");
         Browser.screenshot(pat, "patient-access");
+        assertAccessible(pat);
         pat.navigate(url("/portal/my"));
         pat.waitForSelector("#latest-values");
         Browser.screenshot(pat, "patient-record");
+        assertAccessible(pat);
     }
 
     @Test
@@ -216,10 +225,12 @@ class PortalJourneyTest {
         Page alice = signIn("alice", "/portal/break-glass?patient=" + c);
         alice.fill("#bg-reason", "Unconscious in the emergency department, no relatives reachable");
         Browser.screenshot(alice, "clinician-break-glass-form");
+        assertAccessible(alice);
         alice.click("#break-glass-form button[type=submit]");
         alice.waitForSelector("#break-glass-banner");
         assertThat(alice.textContent("#patient-name")).isEqualTo("Cy " + family);
         Browser.screenshot(alice, "clinician-break-glass");
+        assertAccessible(alice);
 
         Page carol = signIn("carol", "/portal/compliance/consents");
         String consentRow = "tr.consent-event[data-consent='" + consentOfA + "']";
@@ -229,6 +240,7 @@ class PortalJourneyTest {
                 .contains("Practitioner/alice")
                 .contains("0x");
         Browser.screenshot(carol, "compliance-consent-log");
+        assertAccessible(carol);
 
         carol.navigate(url("/portal/compliance/break-glass"));
         String session = "tr.break-glass-session:has-text('Patient/" + c + "')";
@@ -238,6 +250,7 @@ class PortalJourneyTest {
         carol.waitForSelector(session + " .reviewed");
         assertThat(carol.textContent(session + " .reviewed")).contains("carol").contains("Reviewed with the ED lead");
         Browser.screenshot(carol, "compliance-break-glass");
+        assertAccessible(carol);
 
         carol.navigate(url("/portal/compliance/audit?patient=" + c + "&user=Practitioner/alice"));
         assertThat(carol.textContent("#audit-rows"))
@@ -245,6 +258,7 @@ class PortalJourneyTest {
                 .contains("ETREAT");
         assertThat(carol.textContent("#audit-rows")).doesNotContain("Practitioner/bob");
         Browser.screenshot(carol, "compliance-audit");
+        assertAccessible(carol);
         APIResponse csv = carol.request().get(url("/portal/compliance/audit.csv?patient=" + c + "&outcome=deny"));
         assertThat(csv.status()).isEqualTo(200);
         assertThat(csv.headers().get("content-type")).startsWith("text/csv");
@@ -293,12 +307,38 @@ class PortalJourneyTest {
         assertThat(missing.status()).isEqualTo(404);
         assertThat(carol.textContent("#error-heading")).isEqualTo("Not found");
         Browser.screenshot(carol, "error-404");
+        assertAccessible(carol);
+
+        carol.navigate(url("/portal/compliance/consents"));
+        carol.click("header form[action='/portal/logout'] button");
+        carol.waitForSelector("#kc-form-login");
+        carol.navigate(url("/portal/compliance/consents"));
+        assertThat(carol.locator("#kc-form-login").count())
+                .as("signed out: the portal asks for a login again")
+                .isEqualTo(1);
+    }
+
+    @Test
+    @Order(7)
+    void theTwinDashboardFitsAPhoneScreen() {
+        Page page = signIn("alice", "/portal/patients/" + a, 390, 844);
+        page.waitForSelector("#trend-charts[data-rendered='1']");
+
+        Object overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth");
+        assertThat(((Number) overflow).intValue())
+                .as("horizontal overflow in px")
+                .isLessThanOrEqualTo(0);
+        Browser.screenshot(page, "clinician-twin-phone");
     }
 
     // --- helpers
 
     private Page signIn(String user, String path) {
-        Page page = browser.newPage();
+        return signIn(user, path, 1280, 800);
+    }
+
+    private Page signIn(String user, String path, int width, int height) {
+        Page page = browser.newPage(width, height);
         String target = url(path);
         page.navigate(target);
         page.waitForSelector("#kc-form-login");
@@ -312,6 +352,36 @@ class PortalJourneyTest {
     private String url(String path) {
         String base = root.toString().replace("localhost", "127.0.0.1");
         return base.substring(0, base.length() - 1) + path;
+    }
+
+    /**
+     * The page's accessibility basics: a language, one h1, a main landmark, a label for every field,
+     * a text alternative for every chart, no element reachable by keyboard without a visible name.
+     */
+    static void assertAccessible(Page page) {
+        Object problems = page.evaluate(
+                """
+                () => {
+                  const out = [];
+                  if (!document.documentElement.lang) out.push('html without lang');
+                  if (document.querySelectorAll('h1').length !== 1) out.push('h1 count ' + document.querySelectorAll('h1').length);
+                  if (!document.querySelector('main')) out.push('no main landmark');
+                  for (const f of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+                    const labelled = (f.id && document.querySelector('label[for="' + f.id + '"]'))
+                        || f.closest('label') || f.getAttribute('aria-label') || f.getAttribute('aria-labelledby');
+                    if (!labelled) out.push('field without label: ' + (f.name || f.id));
+                  }
+                  for (const c of document.querySelectorAll('canvas')) {
+                    if (!c.getAttribute('aria-label')) out.push('chart without text alternative');
+                  }
+                  for (const e of document.querySelectorAll('a, button')) {
+                    const name = (e.textContent || '').trim() || e.getAttribute('aria-label');
+                    if (!name) out.push('unnamed ' + e.tagName);
+                  }
+                  return out.join('; ');
+                }
+                """);
+        assertThat(problems).as(page.url()).isEqualTo("");
     }
 
     private static List<String> patientRows(Page page) {
