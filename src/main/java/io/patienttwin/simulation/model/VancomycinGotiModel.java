@@ -21,9 +21,12 @@ public final class VancomycinGotiModel implements PkPdModel {
             "Goti V, Chaturvedula A, Fossler MJ, Mok S, Jacob JT. Hospitalized patients with and without"
                     + " hemodialysis have markedly different vancomycin pharmacokinetics: a population"
                     + " pharmacokinetic model-based analysis. Ther Drug Monit 2018;40(2):212-221, Table 2 (final"
-                    + " model). Target: Rybak MJ et al. Am J Health Syst Pharm 2020;77(11):835-864"
+                    + " model), doi:10.1097/FTD.0000000000000490. Values checked against re-implementations citing"
+                    + " Table 2, not against the paper; see docs/simulation.md. Target: Rybak MJ et al. Am J Health"
+                    + " Syst Pharm 2020;77(11):835-864"
                     + " (AUC24/MIC 400-600, MIC 1 mg/L assumed unless given).",
             List.of(
+                    // ω² = ln(1 + CV²) from the published CVs 39.8 %, 81.6 %, 57.1 % (convention unverified, see docs)
                     new Parameter("cl", 4.5, "L/h", 0.147, "clearance at CrCL 120 mL/min, no dialysis"),
                     new Parameter("v1", 58.4, "L", 0.5103, "central volume at 70 kg, no dialysis"),
                     new Parameter("q", 6.5, "L/h", 0, "intercompartmental clearance"),

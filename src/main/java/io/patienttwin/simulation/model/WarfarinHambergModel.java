@@ -8,10 +8,12 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Warfarin: S-warfarin one-compartment PK with first-order absorption, clearance from CYP2C9 genotype
- * and age; a sigmoid Emax inhibition with EC50 from VKORC1 genotype; two parallel chains of three
- * transit compartments (clotting-factor turnover) driving the INR (Hamberg et al. 2007/2010). The PK
- * is linear and solved in closed form; the nonlinear PD is integrated with {@link OdeEngine}.
+ * Warfarin (Hamberg et al. 2010): S-warfarin one-compartment PK with first-order absorption, clearance
+ * summed over the two CYP2C9 alleles and decreasing with age; a sigmoid Emax inhibition with EC50 summed
+ * over the two VKORC1 -1639 alleles; two parallel chains of three transit compartments (clotting-factor
+ * turnover) whose mean drives the INR. The PK is linear and solved in closed form; the nonlinear PD is
+ * integrated with {@link OdeEngine}. The 2010 paper itself could not be read here: the values and the INR
+ * link follow open re-implementations that cite its Tables 2 and 4 (see docs/simulation.md).
  */
 public final class WarfarinHambergModel implements PkPdModel {
 
@@ -26,15 +28,14 @@ public final class WarfarinHambergModel implements PkPdModel {
 
     private static final ModelDefinition DEFINITION = new ModelDefinition(
             ID,
-            "2010.1",
-            "Warfarin PK/PD with CYP2C9, VKORC1 and age (Hamberg 2007/2010)",
-            "Hamberg AK, Dahl ML, Barban M, et al. A PK-PD model for predicting the impact of age, CYP2C9, and"
-                    + " VKORC1 genotype on individualization of warfarin therapy. Clin Pharmacol Ther"
-                    + " 2007;81(4):529-538 (PK, Table 2); Hamberg AK, Wadelius M, Lindh JD, et al. A"
+            "2010.2",
+            "Warfarin PK/PD with CYP2C9, VKORC1 and age (Hamberg 2010)",
+            "Hamberg AK, Wadelius M, Lindh JD, Dahl ML, Padrini R, Deloukas P, Rane A, Jonsson EN. A"
                     + " pharmacometric model describing the relationship between warfarin dose and INR response"
                     + " with respect to variations in CYP2C9, VKORC1, and age. Clin Pharmacol Ther"
-                    + " 2010;87(6):727-734 (PD, Table 4). Values as reproduced in open re-implementations;"
-                    + " see docs/simulation.md for what was not verified against the tables.",
+                    + " 2010;87(6):727-734 (PK Table 2, PD Table 4). Not checked against the paper: values and"
+                    + " INR link as reproduced in open re-implementations citing those tables; see"
+                    + " docs/simulation.md for what is and is not verified.",
             List.of(
                     new Parameter("clAllele1", 0.174, "L/h", 0, "S-warfarin CL contributed per CYP2C9*1 allele"),
                     new Parameter("clAllele2", 0.0879, "L/h", 0, "per CYP2C9*2 allele"),
@@ -50,14 +51,13 @@ public final class WarfarinHambergModel implements PkPdModel {
                     new Parameter("mtt1", 28.6, "h", 0, "mean transit time, chain 1"),
                     new Parameter("mtt2", 118.3, "h", 0, "mean transit time, chain 2"),
                     new Parameter("inrMax", 20, "{INR}", 0, "maximal INR increase"),
-                    new Parameter("lambda", 1, "1", 0, "exponent of the INR link (see docs: unverified)"),
                     new Parameter("baseInr", 1, "{INR}", 0, "baseline INR")),
             List.of("age", "cyp2c9", "vkorc1"),
             List.of(
                     "CL = (CL_allele1 + CL_allele2) · (1 − 0.00571 · (age − 71)) · e^η(CL)",
                     "EC50 = EC50_allele1 + EC50_allele2 (G 2.05, A 0.96 mg/L) · e^η(EC50)",
                     "E = Emax·C^γ/(EC50^γ + C^γ); dA1/dt = ktr·(1 − E − A1), dAi/dt = ktr·(A(i−1) − Ai), ktr = 3/MTT",
-                    "INR = BASE + INRmax · (1 − A3·A6)^λ"),
+                    "INR = BASE + INRmax · (1 − (A3 + A6)/2)"),
             List.of(
                     new Output("concentration", "mg/L", "S-warfarin plasma concentration"),
                     new Output("inr", "{INR}", "international normalised ratio")),
@@ -95,7 +95,7 @@ public final class WarfarinHambergModel implements PkPdModel {
         values.put("cl", clGenotype * (1 - 0.00571 * (age - 71)) * Math.exp(eta[0]));
         values.put("v", 14.3 * Math.exp(eta[1]));
         values.put("ec50", ec50 * Math.exp(eta[2]));
-        for (String fixed : List.of("ka", "sFraction", "emax", "gamma", "mtt1", "mtt2", "inrMax", "lambda")) {
+        for (String fixed : List.of("ka", "sFraction", "emax", "gamma", "mtt1", "mtt2", "inrMax")) {
             values.put(fixed, DEFINITION.parameter(fixed).typical());
         }
         values.put("baseInr", overrides.getOrDefault("baseInr", 1.0));
@@ -162,7 +162,6 @@ public final class WarfarinHambergModel implements PkPdModel {
         final double k1;
         final double k2;
         final double inrMax;
-        final double lambda;
         final double base;
         final OralPkSweep pk;
 
@@ -173,7 +172,6 @@ public final class WarfarinHambergModel implements PkPdModel {
             k1 = TRANSITS / p.get("mtt1");
             k2 = TRANSITS / p.get("mtt2");
             inrMax = p.get("inrMax");
-            lambda = p.get("lambda");
             base = p.get("baseInr");
             pk = new OralPkSweep(p.get("cl"), p.get("v"), p.get("ka"), p.get("sFraction"));
         }
@@ -208,9 +206,10 @@ public final class WarfarinHambergModel implements PkPdModel {
             pk.dose(dose.timeH(), dose.amountMg());
         }
 
+        /** INR = BASE + INRmax · (1 − (A3 + A6)/2): the mean of the two chains' last compartments. */
         double inr(double[] y) {
-            double product = y[CHAIN1 + TRANSITS - 1] * y[CHAIN2 + TRANSITS - 1];
-            return base + inrMax * Math.pow(Math.max(0, 1 - product), lambda);
+            double mean = (y[CHAIN1 + TRANSITS - 1] + y[CHAIN2 + TRANSITS - 1]) / 2;
+            return base + inrMax * (1 - mean);
         }
     }
 }
