@@ -4,7 +4,8 @@
 # audited) and by a build with the build profile "ungated" (policy.UngatedPolicyDecisionPoint and
 # fhir.store.UnauditedAccessLog: no decisions, no filter, no audit). Read by id at 16 concurrent
 # clients and Observation?patient=X&code=Y at 4, as the EHR system reading through its custodian
-# grant; the variants alternate for BENCH_ROUNDS rounds.
+# grant; after one unmeasured pass that primes the database, the variants alternate in ABBA order for
+# BENCH_ROUNDS rounds (use an even number).
 #
 # Usage: src/bench/gate-bench.sh [folder of Synthea FHIR bundles, default target/synthea/fhir]
 # Needs: wrk, jq, psql, PostgreSQL at 127.0.0.1:5432; builds both variants itself (offline Maven).
@@ -39,21 +40,43 @@ user_token() {
     -d username="$1" -d password="$1" | sed 's/.*"access_token":"\([^"]*\)".*/\1/'
 }
 
+# CPU time (clock ticks) of the app and of every PostgreSQL process, as "pid ticks" lines.
+cpu_snapshot() {
+  for pid in $APP_PID $(pgrep -u postgres); do
+    [ -r "/proc/$pid/stat" ] && awk -v p="$pid" '{print p, $14 + $15}' "/proc/$pid/stat" 2>/dev/null
+  done
+}
+# CPU ticks used since a snapshot by the app ($1 = app) or by PostgreSQL ($1 = pg).
+cpu_since() {
+  local which=$1 before=$2
+  cpu_snapshot | awk -v which="$which" -v app="$APP_PID" 'NR == FNR {b[$1] = $2; next}
+    { d = $2 - ($1 in b ? b[$1] : 0); if ((which == "app") == ($1 == app)) s += d } END {print s + 0}' "$before" -
+}
+
 load() {
   local label=$1 connections=$2 seconds=$3 paths=$4
+  cpu_snapshot > "$OUT/cpu-before"
   wrk -t2 -c"$connections" -d"${seconds}s" --latency -s src/bench/random-path.lua "http://127.0.0.1:$PORT" -- "$paths" "$(token)" \
     > "$OUT/wrk-$label.txt"
+  local app_ticks pg_ticks
+  app_ticks=$(cpu_since app "$OUT/cpu-before")
+  pg_ticks=$(cpu_since pg "$OUT/cpu-before")
   if grep -q 'Non-2xx' "$OUT/wrk-$label.txt"; then
     say "FAILED: $label had non-2xx answers; the figures would not measure successful requests"
     exit 1
   fi
   if [[ $label != warmup-* ]]; then
-    local rps
+    local rps requests app_us pg_us
     rps=$(grep 'Requests/sec' "$OUT/wrk-$label.txt" | awk '{print $2}')
-    echo "$label $rps" >> "$OUT/rates.txt"
+    requests=$(grep -E '^ +[0-9]+ requests in' "$OUT/wrk-$label.txt" | awk '{print $1}')
+    # CPU per request: a steadier measure than requests/s on cores shared with the load generator
+    app_us=$(echo "$app_ticks * 1000000 / $(getconf CLK_TCK) / $requests" | bc)
+    pg_us=$(echo "$pg_ticks * 1000000 / $(getconf CLK_TCK) / $requests" | bc)
+    echo "$label $rps $app_us $pg_us" >> "$OUT/rates.txt"
     say "$label ($connections clients, ${seconds}s): $rps requests/s," \
       "p50 $(grep -E '^ +50%' "$OUT/wrk-$label.txt" | awk '{print $2}')," \
-      "p99 $(grep -E '^ +99%' "$OUT/wrk-$label.txt" | awk '{print $2}')"
+      "p99 $(grep -E '^ +99%' "$OUT/wrk-$label.txt" | awk '{print $2}')," \
+      "CPU per request: app $app_us µs, PostgreSQL $pg_us µs"
   fi
 }
 
@@ -94,8 +117,20 @@ psql_db -c "select '/fhir/Observation?patient=' || r.patient_id || '&code=' || r
             where r.res_type = 'Observation' and t.system is not null
             group by r.patient_id, t.system, t.code order by random() limit 20000" > "$OUT/search-paths.txt"
 
+# Prime the database's caches once with both kinds of request (not measured): otherwise the first
+# variant measured meets a colder PostgreSQL than the others (seen: the same build at 737 and 1,228
+# reads/s in its first and second round).
+APP_DIR=$OUT/ungated-app start_app "$OUT/app-prime.log"
+load "warmup-read-prime" 16 "$WARMUP" "$OUT/read-paths.txt"
+load "warmup-search-prime" 4 "$WARMUP" "$OUT/search-paths.txt"
+stop_app
+
+# ABBA order (gated first in odd rounds, ungated first in even ones), so that a drift of the machine
+# over the run weighs on both variants alike.
 for round in $(seq 1 "$ROUNDS"); do
-  for variant in gated ungated; do
+  order="gated ungated"
+  [ $((round % 2)) = 0 ] && order="ungated gated"
+  for variant in $order; do
     APP_DIR=$OUT/$variant-app start_app "$OUT/app-$variant-$round.log"
     load "warmup-read-$variant-$round" 16 "$WARMUP" "$OUT/read-paths.txt"
     load "warmup-search-$variant-$round" 4 "$WARMUP" "$OUT/search-paths.txt"
@@ -109,4 +144,7 @@ for kind in read search; do
   gated=$(grep "^$kind-gated-" "$OUT/rates.txt" | awk '{s += $2} END {print s / NR}')
   ungated=$(grep "^$kind-ungated-" "$OUT/rates.txt" | awk '{s += $2} END {print s / NR}')
   say "$kind: gated $gated requests/s, ungated $ungated requests/s (means of $ROUNDS rounds), ratio $(echo "scale=3; $gated / $ungated" | bc)"
+  gcpu=$(grep "^$kind-gated-" "$OUT/rates.txt" | awk '{s += $3 + $4} END {print s / NR}')
+  ucpu=$(grep "^$kind-ungated-" "$OUT/rates.txt" | awk '{s += $3 + $4} END {print s / NR}')
+  say "$kind: CPU per request (app + PostgreSQL) gated $gcpu µs, ungated $ucpu µs, ratio ungated/gated $(echo "scale=3; $ucpu / $gcpu" | bc)"
 done
