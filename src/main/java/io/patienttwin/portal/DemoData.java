@@ -64,7 +64,7 @@ public class DemoData {
     public static final List<String> CONSENTS = List.of(WARFARIN_PATIENT + "-consent", VANCOMYCIN_PATIENT + "-consent");
 
     /** Every category the twin reads. */
-    static final Set<DataCategory> TWIN_CATEGORIES = Set.of(
+    public static final Set<DataCategory> TWIN_CATEGORIES = Set.of(
             DataCategory.DEMOGRAPHICS,
             DataCategory.VITALS,
             DataCategory.LABS,

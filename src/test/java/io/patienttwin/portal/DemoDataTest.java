@@ -3,6 +3,9 @@ package io.patienttwin.portal;
 import static io.patienttwin.fhir.FhirTestSupport.FHIR_JSON;
 import static io.patienttwin.fhir.FhirTestSupport.compliance;
 import static io.patienttwin.fhir.FhirTestSupport.parse;
+import static io.patienttwin.simulation.TwinAnswers.number;
+import static io.patienttwin.simulation.TwinAnswers.part;
+import static io.patienttwin.simulation.TwinAnswers.text;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -25,9 +28,7 @@ import java.util.List;
 import java.util.Map;
 import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.Parameters;
-import org.hl7.fhir.r4.model.Parameters.ParametersParameterComponent;
 import org.hl7.fhir.r4.model.Patient;
-import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.Resource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -171,24 +172,6 @@ class DemoDataTest {
         return given().auth().oauth2(token).accept(FHIR_JSON);
     }
 
-    private static ParametersParameterComponent input(Parameters twin, String name) {
-        return twin.getParameter().stream()
-                .filter(p -> p.getName().equals("input"))
-                .filter(p -> name.equals(part(p, "name").getValue().primitiveValue()))
-                .findFirst()
-                .orElseThrow(() -> new AssertionError("no input " + name));
-    }
-
-    private static double number(Parameters twin, String name) {
-        return ((Quantity) part(input(twin, name), "value").getValue())
-                .getValue()
-                .doubleValue();
-    }
-
-    private static String text(Parameters twin, String name) {
-        return part(input(twin, name), "value").getValue().primitiveValue();
-    }
-
     private static String seriesPart(Parameters twin, String name, String partName) {
         return twin.getParameter().stream()
                 .filter(p -> p.getName().equals("series"))
@@ -196,12 +179,5 @@ class DemoDataTest {
                 .map(p -> part(p, partName).getValue().primitiveValue())
                 .findFirst()
                 .orElseThrow(() -> new AssertionError("no series " + name));
-    }
-
-    private static ParametersParameterComponent part(ParametersParameterComponent parent, String name) {
-        return parent.getPart().stream()
-                .filter(p -> p.getName().equals(name))
-                .findFirst()
-                .orElseThrow(() -> new AssertionError("no part " + name));
     }
 }

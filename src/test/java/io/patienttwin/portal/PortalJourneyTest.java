@@ -26,7 +26,6 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Date;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Random;
 import org.hl7.fhir.r4.model.Consent;
@@ -57,14 +56,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 class PortalJourneyTest {
 
     private static final Duration CONFIRMATION = Duration.ofSeconds(30);
-    private static final List<DataCategory> TWIN_CATEGORIES = List.of(
-            DataCategory.DEMOGRAPHICS,
-            DataCategory.VITALS,
-            DataCategory.LABS,
-            DataCategory.CONDITIONS,
-            DataCategory.MEDICATIONS,
-            DataCategory.ALLERGIES,
-            DataCategory.GENOMICS);
 
     @TestHTTPResource("/")
     URL root;
@@ -179,7 +170,7 @@ class PortalJourneyTest {
 
         Page pat = signIn("pat", "/portal/my/consents");
         pat.fill("#grantee", "Practitioner/bob");
-        for (DataCategory category : TWIN_CATEGORIES) {
+        for (DataCategory category : DemoData.TWIN_CATEGORIES) {
             pat.check("input[name='category'][value='" + category.code() + "']");
         }
         pat.selectOption("#purpose", "TREAT");
@@ -420,7 +411,7 @@ class PortalJourneyTest {
         Consent consent = new ConsentDraft(
                         patient,
                         "Practitioner/alice",
-                        EnumSet.copyOf(TWIN_CATEGORIES),
+                        DemoData.TWIN_CATEGORIES,
                         Purpose.TREAT,
                         today.minusDays(1),
                         today.plusDays(30))

@@ -5,6 +5,10 @@ import static io.patienttwin.fhir.FhirTestSupport.create;
 import static io.patienttwin.fhir.FhirTestSupport.fhir;
 import static io.patienttwin.fhir.FhirTestSupport.json;
 import static io.patienttwin.fhir.FhirTestSupport.parse;
+import static io.patienttwin.simulation.TwinAnswers.input;
+import static io.patienttwin.simulation.TwinAnswers.number;
+import static io.patienttwin.simulation.TwinAnswers.part;
+import static io.patienttwin.simulation.TwinAnswers.text;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -265,35 +269,10 @@ class PatientTwinSimulationTest {
         return o;
     }
 
-    private static ParametersParameterComponent input(Parameters twin, String name) {
-        return twin.getParameter().stream()
-                .filter(p -> p.getName().equals("input"))
-                .filter(p -> name.equals(part(p, "name").getValue().primitiveValue()))
-                .findFirst()
-                .orElseThrow(() -> new AssertionError("no input " + name));
-    }
-
-    private static double number(Parameters twin, String name) {
-        return ((Quantity) part(input(twin, name), "value").getValue())
-                .getValue()
-                .doubleValue();
-    }
-
-    private static String text(Parameters twin, String name) {
-        return part(input(twin, name), "value").getValue().primitiveValue();
-    }
-
     private static List<String> sources(Parameters twin, String name) {
         return input(twin, name).getPart().stream()
                 .filter(p -> p.getName().equals("source"))
                 .map(p -> p.getValue().primitiveValue())
                 .toList();
-    }
-
-    private static ParametersParameterComponent part(ParametersParameterComponent parent, String name) {
-        return parent.getPart().stream()
-                .filter(p -> p.getName().equals(name))
-                .findFirst()
-                .orElseThrow(() -> new AssertionError("no part " + name));
     }
 }
