@@ -49,4 +49,7 @@ public interface LedgerClient {
 
     /** The hash of a block, or empty when the chain has no such block (yet). */
     Optional<String> blockHash(long number);
+
+    /** The timestamp of the block with this hash, or empty when the chain has no such block. */
+    Optional<java.time.Instant> blockTime(String blockHash);
 }

@@ -340,6 +340,19 @@ public class Web3jLedgerClient implements LedgerClient {
     }
 
     @Override
+    public Optional<java.time.Instant> blockTime(String blockHash) {
+        Connection c = connection();
+        try {
+            EthBlock.Block block =
+                    c.web3j().ethGetBlockByHash(blockHash, false).send().getBlock();
+            return Optional.ofNullable(block)
+                    .map(b -> java.time.Instant.ofEpochSecond(b.getTimestamp().longValueExact()));
+        } catch (IOException e) {
+            throw unreachable(e);
+        }
+    }
+
+    @Override
     public Optional<String> blockHash(long number) {
         Connection c = connection();
         try {

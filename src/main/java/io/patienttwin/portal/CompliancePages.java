@@ -11,6 +11,7 @@ import io.patienttwin.consent.ConsentRecord;
 import io.patienttwin.consent.Purpose;
 import io.patienttwin.fhir.ReadService;
 import io.patienttwin.fhir.store.AccessLog;
+import io.patienttwin.ledger.ConsentEventLog;
 import io.patienttwin.ledger.LedgerException;
 import io.patienttwin.policy.ReadContext;
 import io.quarkus.security.Authenticated;
@@ -57,6 +58,7 @@ public class CompliancePages {
     private final AuditTrail audit;
     private final BreakGlass breakGlass;
     private final AccessLog log;
+    private final ConsentEventLog events;
 
     CompliancePages(
             Pages pages,
@@ -65,7 +67,8 @@ public class CompliancePages {
             ConsentLedger ledger,
             AuditTrail audit,
             BreakGlass breakGlass,
-            AccessLog log) {
+            AccessLog log,
+            ConsentEventLog events) {
         this.pages = pages;
         this.viewer = viewer;
         this.reads = reads;
@@ -73,21 +76,25 @@ public class CompliancePages {
         this.audit = audit;
         this.breakGlass = breakGlass;
         this.log = log;
+        this.events = events;
     }
 
-    /** One consent in the log: its events on chain and the verification of the stored document. */
+    /** One consent event on chain, with the consent it belongs to and that consent's verification. */
     public record ConsentEvent(
-            String consentId,
             String time,
+            String event,
+            String consentId,
             String patient,
             String grantee,
-            String action,
             String tx,
             String block,
-            String revokedTx,
-            String revokedBlock,
             String verification) {}
 
+    /**
+     * The consent log: every ConsentGranted and ConsentRevoked event the follower read from the chain,
+     * newest first, with its block's time, transaction and block, the consent, patient and grantee it
+     * concerns, and the verification of that consent's stored document against the chain now.
+     */
     @GET
     @Path("/consents")
     @Produces(MediaType.TEXT_HTML)
@@ -95,27 +102,35 @@ public class CompliancePages {
         return pages.guard(() -> {
             ReadContext context = requireCompliance();
             int current = page == null ? 0 : Math.max(0, page);
-            List<ConsentRecord> records = ConsentRecord.<ConsentRecord>find("order by updatedAt desc, consentId")
-                    .range(current * LOG_PAGE, current * LOG_PAGE + LOG_PAGE - 1)
-                    .list();
-            long total = ConsentRecord.count();
-            List<ConsentEvent> events = new ArrayList<>();
-            for (ConsentRecord record : records) {
-                events.add(new ConsentEvent(
-                        record.consentId,
-                        record.updatedAt == null ? "" : ClinicianPages.WHEN.format(record.updatedAt),
-                        "Patient/" + record.patientId,
-                        record.grantee,
-                        action(record),
-                        record.grantedTx == null ? "" : record.grantedTx,
-                        record.grantedBlock == null ? "" : record.grantedBlock.toString(),
-                        record.revokedTx == null ? "" : record.revokedTx,
-                        record.revokedBlock == null ? "" : record.revokedBlock.toString(),
-                        verify(record)));
+            List<ConsentEventLog.Entry> entries = events.page(current * LOG_PAGE, LOG_PAGE);
+            long total = events.count();
+            Map<String, ConsentRecord> records = new HashMap<>();
+            List<String> chainIds = entries.stream()
+                    .map(ConsentEventLog.Entry::recordId)
+                    .distinct()
+                    .toList();
+            if (!chainIds.isEmpty()) {
+                ConsentRecord.<ConsentRecord>list("chainId in ?1", chainIds).forEach(r -> records.put(r.chainId, r));
             }
-            log.governanceRead(context, "portal-consent-log", "ConsentRecord?page=" + current, null, events.size());
+            Map<String, String> verified = new HashMap<>();
+            List<ConsentEvent> rows = new ArrayList<>();
+            for (ConsentEventLog.Entry entry : entries) {
+                ConsentRecord record = records.get(entry.recordId());
+                rows.add(new ConsentEvent(
+                        time(entry),
+                        "ConsentGranted".equals(entry.event()) ? "granted" : "revoked",
+                        record == null ? entry.recordId() : record.consentId,
+                        record == null ? "(not recorded by this node)" : "Patient/" + record.patientId,
+                        record == null ? "" : record.grantee,
+                        entry.txHash(),
+                        Long.toString(entry.blockNumber()),
+                        record == null
+                                ? "not-recorded"
+                                : verified.computeIfAbsent(record.consentId, id -> verify(record))));
+            }
+            log.governanceRead(context, "portal-consent-log", "ConsentEvents?page=" + current, null, rows.size());
             Map<String, Object> data = new HashMap<>();
-            data.put("events", events);
+            data.put("events", rows);
             data.put("total", total);
             data.put("page", current);
             data.put("previous", current - 1);
@@ -125,13 +140,14 @@ public class CompliancePages {
         });
     }
 
-    private static String action(ConsentRecord record) {
-        return switch (record.chainState) {
-            case ACTIVE -> "granted";
-            case REVOKED -> "granted, revoked";
-            case REJECTED -> "rejected";
-            default -> record.chainState.name().toLowerCase(java.util.Locale.ROOT);
-        };
+    private String time(ConsentEventLog.Entry entry) {
+        try {
+            return events.time(entry.blockHash())
+                    .map(ClinicianPages.WHEN::format)
+                    .orElse("block " + entry.blockNumber());
+        } catch (LedgerException e) {
+            return "block " + entry.blockNumber() + " (chain unavailable)";
+        }
     }
 
     /** match, mismatch, not-on-chain; "unavailable" when the chain cannot be asked. */

@@ -224,7 +224,12 @@ class PortalJourneyTest {
         assertAccessible(alice);
 
         Page carol = signIn("carol", "/portal/compliance/consents");
-        String consentRow = "tr.consent-event[data-consent='" + consentOfA + "']";
+        String consentRow = "tr.consent-event[data-consent='" + consentOfA + "'][data-event='granted']";
+        assertThat(carol.textContent(consentRow + " .time")).matches("\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} UTC");
+        assertThat(carol.locator("tr.consent-event[data-event='revoked']:has-text('Practitioner/bob')")
+                        .count())
+                .as("pat's revocation of bob's consent is an event of its own")
+                .isGreaterThanOrEqualTo(1);
         assertThat(carol.textContent(consentRow + " .verify")).isEqualTo("match");
         assertThat(carol.textContent(consentRow))
                 .contains("Patient/" + a)

@@ -93,7 +93,7 @@ class PortalTemplatesTest {
         assertThat(templates.render("my-access", data)).contains("Nobody");
 
         data.put("events", List.of());
-        assertThat(templates.render("consent-log", data)).contains("No consents yet");
+        assertThat(templates.render("consent-log", data)).contains("No consent events yet");
 
         data.put("filter", new CompliancePages.AuditFilter(null, null, null, null, null, null));
         data.put("query", "");
