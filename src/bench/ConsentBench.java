@@ -47,6 +47,8 @@ public class ConsentBench {
     private static String realm;
     private static volatile String token;
     private static volatile long tokenAt;
+    private static volatile String readerToken;
+    private static volatile long readerTokenAt;
 
     public static void main(String[] args) throws Exception {
         String mode = args[0];
@@ -123,13 +125,14 @@ public class ConsentBench {
                  "scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"patient-privacy"}]},
                  "category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],
                  "patient":{"reference":"Patient/bench-%d"},
+                 "performer":[{"reference":"Patient/bench-%d"}],
                  "policyRule":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"OPTIN"}]},
                  "provision":{"type":"permit","period":{"start":"2026-01-01"},
                   "actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"PRCP"}]},
                             "reference":{"reference":"Practitioner/bench-%d"}}],
                   "purpose":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActReason","code":"TREAT"}],
                   "code":[{"coding":[{"system":"https://patienttwin.io/fhir/CodeSystem/data-category","code":"labs"}]}]}}
-                """.formatted(run, i, i % 50);
+                """.formatted(run, i, i, i % 50);
         HttpResponse<String> response = HTTP.send(
                 HttpRequest.newBuilder(URI.create(base + "/Consent"))
                         .header("Authorization", "Bearer " + token())
@@ -156,7 +159,7 @@ public class ConsentBench {
     private static String get(String url) throws Exception {
         HttpResponse<String> response = HTTP.send(
                 HttpRequest.newBuilder(URI.create(url))
-                        .header("Authorization", "Bearer " + token())
+                        .header("Authorization", "Bearer " + readerToken())
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
@@ -179,6 +182,26 @@ public class ConsentBench {
             tokenAt = System.nanoTime();
         }
         return token;
+    }
+
+    /**
+     * A compliance officer's token (carol) for reading the consents back: Consents are governance data,
+     * which the policy gate lets compliance officers read and not the EHR that wrote them (unless it
+     * holds a custodian grant for the patient). Renewed every 4 minutes.
+     */
+    private static synchronized String readerToken() throws Exception {
+        if (readerToken == null || System.nanoTime() - readerTokenAt > 240_000_000_000L) {
+            HttpResponse<String> response = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(realm + "/protocol/openid-connect/token"))
+                            .header("Content-Type", "application/x-www-form-urlencoded")
+                            .POST(HttpRequest.BodyPublishers.ofString(
+                                    "grant_type=password&client_id=twin-cli&username=carol&password=carol"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            readerToken = find(TOKEN, response.body());
+            readerTokenAt = System.nanoTime();
+        }
+        return readerToken;
     }
 
     private static String find(Pattern pattern, String text) {

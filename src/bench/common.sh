@@ -77,3 +77,31 @@ start_app() {
   RSS_PID=$!
 }
 
+
+# CPU time (clock ticks) of the processes a benchmark loads, as "pid ticks role" lines: the app (app),
+# every PostgreSQL process (pg), the local chain (chain: anvil) and Keycloak (keycloak).
+cpu_snapshot() {
+  local pid role
+  while read -r pid role; do
+    [ -r "/proc/$pid/stat" ] && awk -v p="$pid" -v r="$role" '{print p, $14 + $15, r}' "/proc/$pid/stat" 2>/dev/null
+  done < <(
+    [ -n "$APP_PID" ] && echo "$APP_PID app"
+    for pid in $(pgrep -u postgres); do echo "$pid pg"; done
+    for pid in $(pgrep -x anvil); do echo "$pid chain"; done
+    for pid in $(pgrep -f 'kc.home.dir'); do echo "$pid keycloak"; done
+  )
+}
+# CPU ticks used by one role's processes since a snapshot: cpu_since app|pg|chain|keycloak FILE.
+cpu_since() {
+  local role=$1 before=$2
+  cpu_snapshot | awk -v role="$role" 'NR == FNR {b[$1] = $2; next}
+    $3 == role { s += $2 - ($1 in b ? b[$1] : 0) } END {print s + 0}' "$before" -
+}
+# "app 41.2 s, PostgreSQL 30.1 s, …": CPU seconds per role since a snapshot.
+cpu_report() {
+  local before=$1 hz
+  hz=$(getconf CLK_TCK)
+  printf 'app %.1f s, PostgreSQL %.1f s, chain %.1f s, Keycloak %.1f s' \
+    "$(echo "$(cpu_since app "$before") / $hz" | bc -l)" "$(echo "$(cpu_since pg "$before") / $hz" | bc -l)" \
+    "$(echo "$(cpu_since chain "$before") / $hz" | bc -l)" "$(echo "$(cpu_since keycloak "$before") / $hz" | bc -l)"
+}

@@ -40,19 +40,6 @@ user_token() {
     -d username="$1" -d password="$1" | sed 's/.*"access_token":"\([^"]*\)".*/\1/'
 }
 
-# CPU time (clock ticks) of the app and of every PostgreSQL process, as "pid ticks" lines.
-cpu_snapshot() {
-  for pid in $APP_PID $(pgrep -u postgres); do
-    [ -r "/proc/$pid/stat" ] && awk -v p="$pid" '{print p, $14 + $15}' "/proc/$pid/stat" 2>/dev/null
-  done
-}
-# CPU ticks used since a snapshot by the app ($1 = app) or by PostgreSQL ($1 = pg).
-cpu_since() {
-  local which=$1 before=$2
-  cpu_snapshot | awk -v which="$which" -v app="$APP_PID" 'NR == FNR {b[$1] = $2; next}
-    { d = $2 - ($1 in b ? b[$1] : 0); if ((which == "app") == ($1 == app)) s += d } END {print s + 0}' "$before" -
-}
-
 load() {
   local label=$1 connections=$2 seconds=$3 paths=$4
   cpu_snapshot > "$OUT/cpu-before"

@@ -1,8 +1,11 @@
 package io.patienttwin.fhir;
 
 import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
+import io.patienttwin.identity.Principal;
 import io.patienttwin.policy.ReadContext;
+import io.quarkus.arc.Arc;
 import jakarta.enterprise.context.RequestScoped;
+import java.util.Optional;
 
 /**
  * Who reads in the current request, why and when: set once per request by {@link
@@ -16,6 +19,18 @@ public class CurrentReader {
 
     public void set(ReadContext context) {
         this.context = context;
+    }
+
+    /**
+     * Who makes the current request, when a request with a principal is under way; empty for work
+     * done outside any request (startup seeding, the bulk-load command), which is the operator's.
+     */
+    static Optional<Principal> principalOf(CurrentReader reader) {
+        return Arc.container().requestContext().isActive() ? reader.principal() : Optional.empty();
+    }
+
+    Optional<Principal> principal() {
+        return Optional.ofNullable(context).map(ReadContext::principal);
     }
 
     /** The current request's context. */

@@ -6,6 +6,7 @@ import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import ca.uhn.fhir.validation.ResultSeverityEnum;
 import ca.uhn.fhir.validation.ValidationResult;
+import io.patienttwin.consent.ConsentAuthors;
 import io.patienttwin.consent.ConsentLedger;
 import io.patienttwin.consent.ConsentMapper;
 import io.patienttwin.fhir.store.GatedResourceReader;
@@ -15,6 +16,7 @@ import io.patienttwin.fhir.validation.ProfileValidator;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import java.util.List;
+import java.util.Optional;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.OperationOutcome;
@@ -34,6 +36,8 @@ public class ResourceService {
     private final FhirContext fhirContext;
     private final ConsentMapper consents;
     private final ConsentLedger consentLedger;
+    private final ConsentAuthors consentAuthors;
+    private final CurrentReader currentReader;
 
     public ResourceService(
             ResourceStore store,
@@ -43,7 +47,9 @@ public class ResourceService {
             FhirConfig config,
             FhirContext fhirContext,
             ConsentMapper consents,
-            ConsentLedger consentLedger) {
+            ConsentLedger consentLedger,
+            ConsentAuthors consentAuthors,
+            CurrentReader currentReader) {
         this.store = store;
         this.reader = reader;
         this.searchRequests = searchRequests;
@@ -52,6 +58,8 @@ public class ResourceService {
         this.fhirContext = fhirContext;
         this.consents = consents;
         this.consentLedger = consentLedger;
+        this.consentAuthors = consentAuthors;
+        this.currentReader = currentReader;
     }
 
     /**
@@ -104,6 +112,7 @@ public class ResourceService {
     void prepare(IBaseResource resource, String id) {
         validateOnWrite(resource);
         if (resource instanceof Consent consent) {
+            consentAuthors.checkWrite(CurrentReader.principalOf(currentReader), consent, storedConsentPatient(id));
             consentLedger.beforeStore(id, consent);
         }
     }
@@ -111,8 +120,24 @@ public class ResourceService {
     /** Inside a delete's transaction: deleting a recorded Consent revokes it. */
     void beforeDelete(String type, String id) {
         if ("Consent".equals(type)) {
+            consentAuthors.checkDelete(CurrentReader.principalOf(currentReader), storedConsentPatient(id));
             consentLedger.beforeDelete(id);
         }
+    }
+
+    /** The patient of the Consent stored under an id (recorded on chain or a draft), if there is one. */
+    private Optional<String> storedConsentPatient(String id) {
+        if (id == null) {
+            return Optional.empty();
+        }
+        Optional<String> recorded = consentLedger.record(id).map(record -> record.patientId);
+        if (recorded.isPresent()) {
+            return recorded;
+        }
+        return reader.currentForUpdate("Consent", id)
+                .filter(stored -> !stored.deleted())
+                .flatMap(stored -> ConsentAuthors.patientOf(
+                        fhirContext.newJsonParser().parseResource(Consent.class, stored.json())));
     }
 
     /** Writes the index rows inside the method, so errors surface here and not at commit. */

@@ -15,6 +15,20 @@ public final class ConsentFixture {
 
     private ConsentFixture() {}
 
+    /**
+     * A new consent (no id) of another patient, given by that patient: {@link #valid()} with
+     * {@code patient} and {@code performer} set to {@code patientReference} ({@code Patient/<id>}, or a
+     * {@code urn:uuid:} inside a transaction).
+     */
+    public static Consent forPatient(String patientReference) {
+        Consent consent = valid();
+        consent.setIdElement(null);
+        consent.setPatient(new Reference(patientReference));
+        consent.getPerformer().clear();
+        consent.addPerformer(new Reference(patientReference));
+        return consent;
+    }
+
     /** Patient/p1 lets Practitioner/alice read labs and vitals for treatment during 2026. */
     public static Consent valid() {
         Consent consent = new Consent();
@@ -26,6 +40,7 @@ public final class ConsentFixture {
         consent.setPolicyRule(
                 new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "OPTIN", null)));
         consent.setPatient(new Reference("Patient/p1"));
+        consent.addPerformer(new Reference("Patient/p1"));
         Consent.ProvisionComponent provision = consent.getProvision();
         provision.setType(Consent.ConsentProvisionType.PERMIT);
         provision.setPeriod(new Period().setStart(FROM).setEnd(UNTIL));

@@ -30,7 +30,6 @@ import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.Extension;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Parameters;
-import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.StringType;
 import org.junit.jupiter.api.Test;
 import org.web3j.utils.Numeric;
@@ -286,9 +285,7 @@ class ConsentLifecycleTest {
     // --- helpers -------------------------------------------------------------------------------
 
     private static Consent consentOf(String patientId) {
-        Consent consent = ConsentFixture.valid();
-        consent.setIdElement(null);
-        consent.setPatient(new Reference("Patient/" + patientId));
+        Consent consent = ConsentFixture.forPatient("Patient/" + patientId);
         return consent;
     }
 

@@ -4,11 +4,16 @@ import static io.patienttwin.fhir.FhirTestSupport.FHIR_JSON;
 import static io.patienttwin.fhir.FhirTestSupport.fhir;
 import static io.patienttwin.fhir.FhirTestSupport.json;
 import static io.patienttwin.fhir.FhirTestSupport.parse;
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.patienttwin.fhir.FhirTestSupport;
+import io.patienttwin.identity.Tokens;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import java.time.Duration;
 import java.util.UUID;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Consent;
@@ -17,7 +22,10 @@ import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.junit.jupiter.api.Test;
 
-/** Consents written through /fhir must be enforceable, or they are refused with 422 and not stored. */
+/**
+ * Consents written through /fhir must be enforceable, or they are refused with 422 and not stored;
+ * and only their patient, an EHR system naming who gave them, or an administrator may write them.
+ */
 @QuarkusTest
 class ConsentWriteTest {
 
@@ -91,9 +99,7 @@ class ConsentWriteTest {
                 .getRequest()
                 .setMethod(Bundle.HTTPVerb.POST)
                 .setUrl("Patient");
-        Consent consent = ConsentFixture.valid();
-        consent.setIdElement(null);
-        consent.setPatient(new Reference(patientUrl));
+        Consent consent = ConsentFixture.forPatient(patientUrl);
         consent.addIdentifier().setSystem("urn:test").setValue(marker);
         bundle.addEntry()
                 .setFullUrl("urn:uuid:" + UUID.randomUUID())
@@ -102,6 +108,129 @@ class ConsentWriteTest {
                 .setMethod(Bundle.HTTPVerb.POST)
                 .setUrl("Consent");
         return bundle;
+    }
+
+    // --- who may write a consent (ConsentAuthors) -------------------------------------------------
+
+    @Test
+    void aPatientPostsHerOwnConsentItNamesHerAsPerformerAndBecomesActive() {
+        Consent consent = ConsentFixture.forPatient("Patient/pat");
+        consent.getPerformer().clear();
+        String marker = mark(consent);
+
+        Response response = asPat().body(json(consent)).post("/fhir/Consent");
+
+        assertThat(response.statusCode()).as(response.asString()).isEqualTo(201);
+        Consent stored = parse(response.asString(), Consent.class);
+        assertThat(stored.getStatus()).isEqualTo(Consent.ConsentState.PROPOSED);
+        assertThat(stored.getPerformer()).extracting(Reference::getReference).containsExactly("Patient/pat");
+        assertThat(stored(marker)).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() ->
+                        parse(asPat().get("/fhir/Consent/" + stored.getIdPart()).asString(), Consent.class)
+                                        .getStatus()
+                                == Consent.ConsentState.ACTIVE);
+    }
+
+    @Test
+    void aPatientCannotWriteAnotherPatientsConsentNorNameHerselfPerformerOfIt() {
+        Consent forOther = ConsentFixture.forPatient("Patient/p-" + UUID.randomUUID());
+        String marker = mark(forOther);
+        forOther.getPerformer().clear();
+        forOther.addPerformer(new Reference("Patient/pat"));
+
+        Response response = asPat().body(json(forOther)).post("/fhir/Consent");
+
+        assertThat(response.statusCode()).isEqualTo(403);
+        assertThat(response.asString()).contains("PT-CONSENT-403");
+        assertThat(stored(marker)).isZero();
+    }
+
+    @Test
+    void aPatientRevokesHerOwnConsentButCannotTouchAnotherPatientsOne() {
+        Consent own = ConsentFixture.forPatient("Patient/pat");
+        own.setId("pat-consent-" + UUID.randomUUID());
+        asPat().body(json(own)).put("/fhir/Consent/" + own.getIdPart()).then().statusCode(201);
+        Consent other = ConsentFixture.forPatient("Patient/p-" + UUID.randomUUID());
+        other.setId("other-consent-" + UUID.randomUUID());
+        fhir().body(json(other))
+                .put("/fhir/Consent/" + other.getIdPart())
+                .then()
+                .statusCode(201);
+
+        // re-pointing someone else's consent at herself, or revoking it, is refused
+        Consent hijack = ConsentFixture.forPatient("Patient/pat");
+        hijack.setId(other.getIdPart());
+        asPat().body(json(hijack))
+                .put("/fhir/Consent/" + other.getIdPart())
+                .then()
+                .statusCode(403);
+        asPat().delete("/fhir/Consent/" + other.getIdPart()).then().statusCode(403);
+        assertThat(statusOf(other.getIdPart())).isNotEqualTo(Consent.ConsentState.INACTIVE);
+
+        own.setStatus(Consent.ConsentState.INACTIVE);
+        Response revoked = asPat().body(json(own)).put("/fhir/Consent/" + own.getIdPart());
+        assertThat(revoked.statusCode()).as(revoked.asString()).isEqualTo(200);
+        assertThat(statusOf(own.getIdPart())).isEqualTo(Consent.ConsentState.INACTIVE);
+    }
+
+    @Test
+    void anEhrSystemMustSayWhoGaveTheConsent() {
+        Consent unsigned = ConsentFixture.forPatient("Patient/p-" + UUID.randomUUID());
+        unsigned.getPerformer().clear();
+        String marker = mark(unsigned);
+        Consent byClinician = ConsentFixture.forPatient("Patient/p-" + UUID.randomUUID());
+        byClinician.getPerformer().clear();
+        byClinician.addPerformer(new Reference("Practitioner/alice"));
+        mark(byClinician, marker);
+        Consent byRepresentative = ConsentFixture.forPatient("Patient/p-" + UUID.randomUUID());
+        byRepresentative.getPerformer().clear();
+        byRepresentative.addPerformer(new Reference("RelatedPerson/guardian-1"));
+
+        for (Consent refused : new Consent[] {unsigned, byClinician}) {
+            Response response = fhir().body(json(refused)).post("/fhir/Consent");
+            assertThat(response.statusCode()).isEqualTo(422);
+            OperationOutcome outcome = parse(response.asString(), OperationOutcome.class);
+            assertThat(outcome.getIssueFirstRep().getDiagnostics()).startsWith("PT-CONSENT-422-PERFORMER");
+        }
+        assertThat(stored(marker)).isZero();
+        fhir().body(json(byRepresentative)).post("/fhir/Consent").then().statusCode(201);
+    }
+
+    @Test
+    void cliniciansAndComplianceOfficersCannotWriteConsents() {
+        Consent consent = ConsentFixture.forPatient("Patient/p-" + UUID.randomUUID());
+        String marker = mark(consent);
+
+        for (String token : new String[] {Tokens.alice(), Tokens.carol()}) {
+            given().auth()
+                    .oauth2(token)
+                    .contentType(FHIR_JSON)
+                    .body(json(consent))
+                    .post("/fhir/Consent")
+                    .then()
+                    .statusCode(403);
+        }
+        assertThat(stored(marker)).isZero();
+    }
+
+    private static RequestSpecification asPat() {
+        return given().auth().oauth2(Tokens.pat()).accept(FHIR_JSON).contentType(FHIR_JSON);
+    }
+
+    private static String mark(Consent consent) {
+        return mark(consent, UUID.randomUUID().toString());
+    }
+
+    private static String mark(Consent consent, String marker) {
+        consent.addIdentifier().setSystem("urn:test").setValue(marker);
+        return marker;
+    }
+
+    private static Consent.ConsentState statusOf(String id) {
+        return parse(FhirTestSupport.compliance().get("/fhir/Consent/" + id).asString(), Consent.class)
+                .getStatus();
     }
 
     private static int stored(String marker) {

@@ -27,7 +27,6 @@ import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.HumanName;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Patient;
-import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.StringType;
 import org.junit.jupiter.api.Test;
 import org.web3j.protocol.Web3j;
@@ -62,9 +61,7 @@ class NoPhiOnChainTest {
         List<String> consentIds = new ArrayList<>();
         for (Patient patient : patients) {
             needles.addAll(phiOf(patient));
-            Consent consent = ConsentFixture.valid();
-            consent.setIdElement(null);
-            consent.setPatient(new Reference("Patient/" + patient.getIdPart()));
+            Consent consent = ConsentFixture.forPatient("Patient/" + patient.getIdPart());
             String id = parse(fhir().body(json(consent)).post("/fhir/Consent").asString(), Consent.class)
                     .getIdPart();
             consentIds.add(id);

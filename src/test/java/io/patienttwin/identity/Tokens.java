@@ -61,7 +61,7 @@ public final class Tokens {
         return user("dave");
     }
 
-    /** Patient Patient/pat; scopes patient/*.rs. */
+    /** Patient Patient/pat; scopes patient/*.rs and patient/Consent.cud (her own consents). */
     public static String pat() {
         return user("pat");
     }

@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 import org.hl7.fhir.r4.model.Consent;
-import org.hl7.fhir.r4.model.Reference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,9 +42,7 @@ class ChainHistoryTest {
     @Test
     void anotherChainAtTheNodeHaltsTheFollowerDeniesAndARebuildRestoresTheProjection() {
         String patient = "p-" + UUID.randomUUID();
-        Consent consent = ConsentFixture.valid();
-        consent.setIdElement(null);
-        consent.setPatient(new Reference("Patient/" + patient));
+        Consent consent = ConsentFixture.forPatient("Patient/" + patient);
         String id = parse(fhir().body(json(consent)).post("/fhir/Consent").asString(), Consent.class)
                 .getIdPart();
         await().atMost(WAIT).until(() -> !index.consentsOf(patient, IN_PERIOD).isEmpty());

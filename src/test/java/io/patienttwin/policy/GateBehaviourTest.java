@@ -58,9 +58,7 @@ class GateBehaviourTest {
     }
 
     private static String consentToAlice(String patientId) {
-        Consent consent = ConsentFixture.valid();
-        consent.setIdElement(null);
-        consent.setPatient(new Reference("Patient/" + patientId));
+        Consent consent = ConsentFixture.forPatient("Patient/" + patientId);
         Response response = fhir().body(json(consent)).post("/fhir/Consent");
         assertThat(response.statusCode()).as(response.asString()).isEqualTo(201);
         String id = parse(response.asString(), Consent.class).getIdElement().getIdPart();

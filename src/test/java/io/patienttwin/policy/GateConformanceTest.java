@@ -505,9 +505,7 @@ class GateConformanceTest {
     }
 
     private String consent(String patient, String grantee, List<String> categories, Period period) {
-        Consent consent = ConsentFixture.valid();
-        consent.setIdElement(null);
-        consent.setPatient(new Reference("Patient/" + patient));
+        Consent consent = ConsentFixture.forPatient("Patient/" + patient);
         Consent.ProvisionComponent provision = consent.getProvision();
         provision.getActorFirstRep().setReference(new Reference(grantee));
         provision.getCode().clear();
