@@ -96,13 +96,15 @@ public class ConsentLedger {
      * revokes it, and sets its status and chain proof. The consent must be enforceable
      * ({@link ConsentMapper#problems} empty).
      *
+     * @param fresh the server has just assigned the id (a create): no record exists under it and none
+     *     is looked up
      * @throws UnprocessableEntityException (422) for a status a new consent cannot have, a change to
      *     the terms of a recorded consent, or reactivating a revoked one
      */
-    public void beforeStore(String consentId, Consent incoming) {
+    public void beforeStore(String consentId, Consent incoming, boolean fresh) {
         incoming.getExtension().removeIf(e -> ConsentMapper.PROOF_EXTENSION.equals(e.getUrl()));
         Consent.ConsentState status = incoming.getStatus();
-        ConsentRecord record = ConsentRecord.findById(consentId, LockModeType.PESSIMISTIC_WRITE);
+        ConsentRecord record = fresh ? null : ConsentRecord.findById(consentId, LockModeType.PESSIMISTIC_WRITE);
         if (record == null) {
             if (status == Consent.ConsentState.DRAFT) {
                 return; // not a consent yet: nothing to record
@@ -237,12 +239,15 @@ public class ConsentLedger {
                 changed.add(record);
             }
         });
-        for (ConsentRecord record : changed) {
-            if (!fingerprint(record).equals(record.published)) {
-                changes.fire(new ConsentStateChanged(record.consentId));
-            }
-        }
+        List<String> shownChanged = changed.stream()
+                .filter(record -> !fingerprint(record).equals(record.published))
+                .map(record -> record.consentId)
+                .toList();
+        // the index entries first: the observer's batched writes clear the persistence context
         updateIndexAfterCommit(changed);
+        if (!shownChanged.isEmpty()) {
+            changes.fire(new ConsentStateChanged(shownChanged));
+        }
     }
 
     /** The chain refused a queued grant: the consent is rejected for good. */
@@ -256,7 +261,7 @@ public class ConsentLedger {
                     record.chainState = ConsentRecord.ChainState.REJECTED;
                     record.rejection = rejected.reason();
                     record.updatedAt = Instant.now();
-                    changes.fire(new ConsentStateChanged(record.consentId));
+                    changes.fire(new ConsentStateChanged(List.of(record.consentId)));
                     updateIndexAfterCommit(List.of(record));
                 });
     }

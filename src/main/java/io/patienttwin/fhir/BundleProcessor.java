@@ -201,7 +201,7 @@ public class BundleProcessor {
     }
 
     private WriteOutcome createValidated(Entry e, String id) {
-        writes.prepare(e.entry().getResource(), id);
+        writes.prepare(e.entry().getResource(), id, true);
         return store.create(e.entry().getResource(), id);
     }
 

@@ -8,7 +8,9 @@ import io.patienttwin.fhir.store.ResourceStore;
 import io.patienttwin.fhir.store.StoredResource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.util.Optional;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.hl7.fhir.r4.model.Consent;
 
 /**
@@ -18,6 +20,9 @@ import org.hl7.fhir.r4.model.Consent;
  */
 @ApplicationScoped
 public class ConsentChainStatus {
+
+    /** Consents written per batch of index rows. */
+    private static final int BATCH = 200;
 
     private final GatedResourceReader reader;
     private final ResourceStore store;
@@ -33,17 +38,25 @@ public class ConsentChainStatus {
     }
 
     void onChange(@Observes ConsentStateChanged change) {
-        Optional<StoredResource> stored = reader.currentForUpdate("Consent", change.consentId());
-        if (stored.isEmpty() || stored.get().deleted()) {
-            return;
-        }
-        Consent consent = fhirContext
-                .newJsonParser()
-                .parseResource(Consent.class, stored.get().json());
-        if (consents.applyRecordedState(consent, change.consentId())) {
-            store.update("Consent", change.consentId(), consent, stored.get().version());
-            // written now, not at commit (the connection is released by then), and the persistence
-            // context emptied: a long replay stays small; callers keep no managed state across this
+        List<String> ids = change.consentIds();
+        for (int from = 0; from < ids.size(); from += BATCH) {
+            List<String> batch = ids.subList(from, Math.min(ids.size(), from + BATCH));
+            Map<String, StoredResource> current = reader.currentForUpdate("Consent", batch);
+            List<ResourceStore.Update> updates = new ArrayList<>();
+            for (String id : batch) {
+                StoredResource stored = current.get(id);
+                if (stored == null || stored.deleted()) {
+                    continue;
+                }
+                Consent consent = fhirContext.newJsonParser().parseResource(Consent.class, stored.json());
+                if (consents.applyRecordedState(consent, id)) {
+                    updates.add(new ResourceStore.Update(id, consent, stored.version()));
+                }
+            }
+            store.updateExisting("Consent", updates);
+            // written now in one batch, not at commit (the connection is released by then), and the
+            // persistence context emptied: a long replay stays small; callers keep no managed state
+            // across this
             store.flushIfAtLeast(1);
         }
     }

@@ -80,7 +80,7 @@ public class ResourceService {
             }
         }
         String id = resource instanceof Consent ? ResourceStore.newId() : null;
-        prepare(resource, id);
+        prepare(resource, id, true);
         return flushed(store.create(resource, id));
     }
 
@@ -110,10 +110,21 @@ public class ResourceService {
      * and, for a Consent, its chain lifecycle (recorded, revoked, status and proof set by the server).
      */
     void prepare(IBaseResource resource, String id) {
+        prepare(resource, id, false);
+    }
+
+    /**
+     * As {@link #prepare(IBaseResource, String)}; {@code fresh}: the server has just assigned the id
+     * (a create), so nothing is stored under it and nothing needs looking up.
+     */
+    void prepare(IBaseResource resource, String id, boolean fresh) {
         validateOnWrite(resource);
         if (resource instanceof Consent consent) {
-            consentAuthors.checkWrite(CurrentReader.principalOf(currentReader), consent, storedConsentPatient(id));
-            consentLedger.beforeStore(id, consent);
+            consentAuthors.checkWrite(
+                    CurrentReader.principalOf(currentReader),
+                    consent,
+                    fresh ? Optional.empty() : storedConsentPatient(id));
+            consentLedger.beforeStore(id, consent, fresh);
         }
     }
 

@@ -14,6 +14,9 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -126,6 +129,25 @@ public class GatedResourceReader {
                 .stream()
                 .findFirst()
                 .map(Row::resource);
+    }
+
+    /** {@link #currentForUpdate(String, String)} for many resources of one type in one query, by id. */
+    public Map<String, StoredResource> currentForUpdate(String type, Collection<String> ids) {
+        if (ids.isEmpty()) {
+            return Map.of();
+        }
+        List<Object> binds = new ArrayList<>();
+        binds.add(type);
+        binds.addAll(ids);
+        Map<String, StoredResource> current = new HashMap<>();
+        rows(
+                        "select " + VERSION_COLUMNS + DECISION_COLUMNS
+                                + " from fhir_resource r join fhir_resource_version v"
+                                + " on v.resource_pid = r.pid and v.version = r.version where r.res_type = ? and r.res_id in ("
+                                + String.join(", ", Collections.nCopies(ids.size(), "?")) + ")",
+                        binds)
+                .forEach(row -> current.put(row.resource().id(), row.resource()));
+        return current;
     }
 
     /** Whether a resource exists and is not deleted; used for write-side decisions, not for reads. */

@@ -9,6 +9,9 @@ import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -84,6 +87,42 @@ public class ResourceStore {
         FhirResourceEntity entity = existing.get();
         checkVersion(entity, expectedVersion);
         return writeVersion(entity, resource, "PUT", entity.deleted);
+    }
+
+    /** A new version of an existing resource, expected to be at {@code expectedVersion} now. */
+    public record Update(String id, IBaseResource resource, long expectedVersion) {}
+
+    /**
+     * Stores a new version of each of several existing resources of one type, locked with one query
+     * (a system process updating many resources at once: chain confirmations of Consents). A resource
+     * that no longer exists is skipped; one at another version is a 412, as for {@link #update}.
+     *
+     * @return how many were written
+     */
+    @Transactional
+    public int updateExisting(String type, List<Update> updates) {
+        if (updates.isEmpty()) {
+            return 0;
+        }
+        Map<String, FhirResourceEntity> locked = new HashMap<>();
+        FhirResourceEntity.<FhirResourceEntity>find(
+                        "type = ?1 and resourceId in ?2",
+                        type,
+                        updates.stream().map(Update::id).toList())
+                .withLock(LockModeType.PESSIMISTIC_WRITE)
+                .stream()
+                .forEach(entity -> locked.put(entity.resourceId, entity));
+        int written = 0;
+        for (Update update : updates) {
+            FhirResourceEntity entity = locked.get(update.id());
+            if (entity == null) {
+                continue;
+            }
+            checkVersion(entity, update.expectedVersion());
+            writeVersion(entity, update.resource(), "PUT", entity.deleted);
+            written++;
+        }
+        return written;
     }
 
     /** Deletes a resource (a new version without body); a missing or already deleted one is a no-op. */
