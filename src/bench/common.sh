@@ -3,6 +3,18 @@
 # shellcheck shell=bash
 
 say() { printf '%s\n' "$*" | tee -a "$RESULTS"; }
+
+# CPU pinning (optional): BENCH_SERVER_CPUS (e.g. 0) for the app, Keycloak, Anvil and PostgreSQL,
+# BENCH_LOAD_CPUS (e.g. 1) for the load generator, so that the load generator does not compete with
+# what it measures. PostgreSQL runs as a service: its processes are pinned for the run and unpinned at
+# exit (pin_postgres).
+pin_server() { [ -n "${BENCH_SERVER_CPUS:-}" ] && echo "taskset -c $BENCH_SERVER_CPUS"; true; }
+pin_load() { [ -n "${BENCH_LOAD_CPUS:-}" ] && echo "taskset -c $BENCH_LOAD_CPUS"; true; }
+pin_postgres() {
+  local cpus=${1:-${BENCH_SERVER_CPUS:-}} pid
+  [ -n "$cpus" ] || return 0
+  for pid in $(pgrep -u postgres); do taskset -a -p -c "$cpus" "$pid" > /dev/null 2>&1 || true; done
+}
 psql_db() { psql -h 127.0.0.1 -U postgres -d "$DB" -tAq "$@"; }
 
 STACK_PID=
@@ -10,7 +22,7 @@ REALM=
 CHAIN=
 # start_stack [anvil options…]: a fresh Keycloak and a fresh chain (e.g. start_stack --block-time 2).
 start_stack() {
-  java -cp "$CP" io.patienttwin.localstack.LocalStackCommand "${BENCH_KEYCLOAK_PORT:-8191}" "${BENCH_CHAIN_PORT:-8555}" "$@" \
+  $(pin_server) java -cp "$CP" io.patienttwin.localstack.LocalStackCommand "${BENCH_KEYCLOAK_PORT:-8191}" "${BENCH_CHAIN_PORT:-8555}" "$@" \
     > "$OUT/localstack.log" 2>&1 &
   STACK_PID=$!
   for _ in $(seq 1 360); do
@@ -44,7 +56,7 @@ stop_stack() {
   fi
   STACK_PID=
 }
-trap 'stop_app; stop_stack' EXIT
+trap 'stop_app; stop_stack; [ -z "${BENCH_SERVER_CPUS:-}" ] || pin_postgres "0-$(($(nproc) - 1))"' EXIT
 
 start_app() {
   local log=$1
@@ -57,7 +69,7 @@ start_app() {
     TWIN_LEDGER_RPC_URL="$CHAIN" TWIN_LEDGER_DEPLOY_IF_ABSENT=true \
     TWIN_CONSENT_PSEUDONYM_SECRET=YmVuY2gtb25seS1wc2V1ZG9ueW0tc2VjcmV0LTAxMjM0NTY3ODk= \
     TWIN_LEDGER_PRIVATE_KEY=0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d \
-    java "$HEAP" ${BENCH_JAVA_OPTS:-} -jar "${APP_DIR:-target/quarkus-app}/quarkus-run.jar" > "$log" 2>&1 &
+    $(pin_server) java "$HEAP" ${BENCH_JAVA_OPTS:-} -jar "${APP_DIR:-target/quarkus-app}/quarkus-run.jar" > "$log" 2>&1 &
   APP_PID=$!
   for _ in $(seq 1 600); do
     curl -sf -o /dev/null "$BASE/metadata" && break

@@ -8,6 +8,7 @@
 # BENCH_ROUNDS rounds (use an even number).
 #
 # Usage: src/bench/gate-bench.sh [folder of Synthea FHIR bundles, default target/synthea/fhir]
+#        BENCH_SERVER_CPUS=0 BENCH_LOAD_CPUS=1 src/bench/gate-bench.sh   (server and wrk on their own cores)
 # Needs: wrk, jq, psql, PostgreSQL at 127.0.0.1:5432; builds both variants itself (offline Maven).
 # Uses (drops and recreates) the database named by BENCH_DB (default patienttwin_gate_bench).
 set -euo pipefail
@@ -43,7 +44,7 @@ user_token() {
 load() {
   local label=$1 connections=$2 seconds=$3 paths=$4
   cpu_snapshot > "$OUT/cpu-before"
-  wrk -t2 -c"$connections" -d"${seconds}s" --latency -s src/bench/random-path.lua "http://127.0.0.1:$PORT" -- "$paths" "$(token)" \
+  $(pin_load) wrk -t2 -c"$connections" -d"${seconds}s" --latency -s src/bench/random-path.lua "http://127.0.0.1:$PORT" -- "$paths" "$(token)" \
     > "$OUT/wrk-$label.txt"
   local app_ticks pg_ticks
   app_ticks=$(cpu_since app "$OUT/cpu-before")
@@ -72,6 +73,8 @@ say "date: $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD)$(gi
 : > "$OUT/rates.txt"
 
 psql -h 127.0.0.1 -U postgres -tAq -c "drop database if exists $DB" -c "create database $DB"
+pin_postgres
+[ -z "${BENCH_SERVER_CPUS:-}" ] || say "pinned: app, Keycloak, Anvil and PostgreSQL on CPU $BENCH_SERVER_CPUS, wrk on CPU ${BENCH_LOAD_CPUS:-any}"
 start_stack
 APP_DIR=$OUT/gated-app start_app "$OUT/app-setup.log"
 PATIENTTWIN_TOKEN=$(token) java -Xmx256m -cp "$CP" io.patienttwin.fhir.BulkLoadCommand "$POPULATION" "$BASE" 2 > "$OUT/ingest.log"
