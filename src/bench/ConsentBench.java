@@ -45,10 +45,16 @@ public class ConsentBench {
     private static final Pattern TOKEN = Pattern.compile("\"access_token\":\"([^\"]+)\"");
 
     private static String realm;
-    private static volatile String token;
-    private static volatile long tokenAt;
-    private static volatile String readerToken;
-    private static volatile long readerTokenAt;
+    /** The EHR system, which writes the consents. */
+    private static final TokenSource EHR =
+            new TokenSource("grant_type=client_credentials&client_id=ehr-system&client_secret=ehr-system-secret");
+    /**
+     * The compliance officer carol, who reads them back: Consents are governance data, which the policy
+     * gate lets compliance officers read and not the EHR that wrote them (unless it holds a custodian
+     * grant for the patient).
+     */
+    private static final TokenSource COMPLIANCE =
+            new TokenSource("grant_type=password&client_id=twin-cli&username=carol&password=carol");
 
     public static void main(String[] args) throws Exception {
         String mode = args[0];
@@ -135,7 +141,7 @@ public class ConsentBench {
                 """.formatted(run, i, i, i % 50);
         HttpResponse<String> response = HTTP.send(
                 HttpRequest.newBuilder(URI.create(base + "/Consent"))
-                        .header("Authorization", "Bearer " + token())
+                        .header("Authorization", "Bearer " + EHR.get())
                         .header("Content-Type", "application/fhir+json")
                         .POST(HttpRequest.BodyPublishers.ofString(body))
                         .build(),
@@ -159,7 +165,7 @@ public class ConsentBench {
     private static String get(String url) throws Exception {
         HttpResponse<String> response = HTTP.send(
                 HttpRequest.newBuilder(URI.create(url))
-                        .header("Authorization", "Bearer " + readerToken())
+                        .header("Authorization", "Bearer " + COMPLIANCE.get())
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
@@ -168,40 +174,29 @@ public class ConsentBench {
         return response.body();
     }
 
-    /** An EHR-system token, renewed every 4 minutes (they live 5). */
-    private static synchronized String token() throws Exception {
-        if (token == null || System.nanoTime() - tokenAt > 240_000_000_000L) {
-            HttpResponse<String> response = HTTP.send(
-                    HttpRequest.newBuilder(URI.create(realm + "/protocol/openid-connect/token"))
-                            .header("Content-Type", "application/x-www-form-urlencoded")
-                            .POST(HttpRequest.BodyPublishers.ofString(
-                                    "grant_type=client_credentials&client_id=ehr-system&client_secret=ehr-system-secret"))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
-            token = find(TOKEN, response.body());
-            tokenAt = System.nanoTime();
-        }
-        return token;
-    }
+    /** Tokens from the realm, renewed every 4 minutes (they live 5). */
+    private static final class TokenSource {
+        private final String form;
+        private String token;
+        private long at;
 
-    /**
-     * A compliance officer's token (carol) for reading the consents back: Consents are governance data,
-     * which the policy gate lets compliance officers read and not the EHR that wrote them (unless it
-     * holds a custodian grant for the patient). Renewed every 4 minutes.
-     */
-    private static synchronized String readerToken() throws Exception {
-        if (readerToken == null || System.nanoTime() - readerTokenAt > 240_000_000_000L) {
-            HttpResponse<String> response = HTTP.send(
-                    HttpRequest.newBuilder(URI.create(realm + "/protocol/openid-connect/token"))
-                            .header("Content-Type", "application/x-www-form-urlencoded")
-                            .POST(HttpRequest.BodyPublishers.ofString(
-                                    "grant_type=password&client_id=twin-cli&username=carol&password=carol"))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
-            readerToken = find(TOKEN, response.body());
-            readerTokenAt = System.nanoTime();
+        TokenSource(String form) {
+            this.form = form;
         }
-        return readerToken;
+
+        synchronized String get() throws Exception {
+            if (token == null || System.nanoTime() - at > 240_000_000_000L) {
+                HttpResponse<String> response = HTTP.send(
+                        HttpRequest.newBuilder(URI.create(realm + "/protocol/openid-connect/token"))
+                                .header("Content-Type", "application/x-www-form-urlencoded")
+                                .POST(HttpRequest.BodyPublishers.ofString(form))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                token = find(TOKEN, response.body());
+                at = System.nanoTime();
+            }
+            return token;
+        }
     }
 
     private static String find(Pattern pattern, String text) {
