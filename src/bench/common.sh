@@ -58,6 +58,13 @@ stop_stack() {
 }
 trap 'stop_app; stop_stack; [ -z "${BENCH_SERVER_CPUS:-}" ] || pin_postgres "0-$(($(nproc) - 1))"' EXIT
 
+# BENCH_JFR_DIR=folder: each app start records a JFR profile there, named after its log file.
+jfr_option() {
+  [ -n "${BENCH_JFR_DIR:-}" ] || return 0
+  mkdir -p "$BENCH_JFR_DIR"
+  echo "-XX:StartFlightRecording=filename=$BENCH_JFR_DIR/$(basename "$1" .log).jfr,settings=profile"
+}
+
 start_app() {
   local log=$1
   local t0
@@ -69,7 +76,7 @@ start_app() {
     TWIN_LEDGER_RPC_URL="$CHAIN" TWIN_LEDGER_DEPLOY_IF_ABSENT=true \
     TWIN_CONSENT_PSEUDONYM_SECRET=YmVuY2gtb25seS1wc2V1ZG9ueW0tc2VjcmV0LTAxMjM0NTY3ODk= \
     TWIN_LEDGER_PRIVATE_KEY=0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d \
-    $(pin_server) java "$HEAP" ${BENCH_JAVA_OPTS:-} -jar "${APP_DIR:-target/quarkus-app}/quarkus-run.jar" > "$log" 2>&1 &
+    $(pin_server) java "$HEAP" ${BENCH_JAVA_OPTS:-} $(jfr_option "$log") -jar "${APP_DIR:-target/quarkus-app}/quarkus-run.jar" > "$log" 2>&1 &
   APP_PID=$!
   for _ in $(seq 1 600); do
     curl -sf -o /dev/null "$BASE/metadata" && break

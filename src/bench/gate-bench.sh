@@ -44,27 +44,31 @@ user_token() {
 load() {
   local label=$1 connections=$2 seconds=$3 paths=$4
   cpu_snapshot > "$OUT/cpu-before"
+  local sys_before
+  sys_before=$(awk '{print $15}' "/proc/$APP_PID/stat")
   $(pin_load) wrk -t2 -c"$connections" -d"${seconds}s" --latency -s src/bench/random-path.lua "http://127.0.0.1:$PORT" -- "$paths" "$(token)" \
     > "$OUT/wrk-$label.txt"
   local app_ticks pg_ticks
   app_ticks=$(cpu_since app "$OUT/cpu-before")
   pg_ticks=$(cpu_since pg "$OUT/cpu-before")
+  local app_sys_ticks=$(($(awk '{print $15}' "/proc/$APP_PID/stat") - sys_before))
   if grep -q 'Non-2xx' "$OUT/wrk-$label.txt"; then
     say "FAILED: $label had non-2xx answers; the figures would not measure successful requests"
     exit 1
   fi
   if [[ $label != warmup-* ]]; then
-    local rps requests app_us pg_us
+    local rps requests app_us pg_us app_sys_us
     rps=$(grep 'Requests/sec' "$OUT/wrk-$label.txt" | awk '{print $2}')
     requests=$(grep -E '^ +[0-9]+ requests in' "$OUT/wrk-$label.txt" | awk '{print $1}')
     # CPU per request: a steadier measure than requests/s on cores shared with the load generator
     app_us=$(echo "$app_ticks * 1000000 / $(getconf CLK_TCK) / $requests" | bc)
     pg_us=$(echo "$pg_ticks * 1000000 / $(getconf CLK_TCK) / $requests" | bc)
+    app_sys_us=$(echo "$app_sys_ticks * 1000000 / $(getconf CLK_TCK) / $requests" | bc)
     echo "$label $rps $app_us $pg_us" >> "$OUT/rates.txt"
     say "$label ($connections clients, ${seconds}s): $rps requests/s," \
       "p50 $(grep -E '^ +50%' "$OUT/wrk-$label.txt" | awk '{print $2}')," \
       "p99 $(grep -E '^ +99%' "$OUT/wrk-$label.txt" | awk '{print $2}')," \
-      "CPU per request: app $app_us µs, PostgreSQL $pg_us µs"
+      "CPU per request: app $app_us µs (of which kernel $app_sys_us µs), PostgreSQL $pg_us µs"
   fi
 }
 

@@ -199,6 +199,21 @@ class ConsentWriteTest {
     }
 
     @Test
+    void anAdministratorWritesAConsentOnThePatientsBehalf() {
+        Consent consent = ConsentFixture.forPatient("Patient/p-" + UUID.randomUUID());
+        String marker = mark(consent);
+
+        given().auth()
+                .oauth2(Tokens.dave())
+                .contentType(FHIR_JSON)
+                .body(json(consent))
+                .post("/fhir/Consent")
+                .then()
+                .statusCode(201);
+        assertThat(stored(marker)).isEqualTo(1);
+    }
+
+    @Test
     void cliniciansAndComplianceOfficersCannotWriteConsents() {
         Consent consent = ConsentFixture.forPatient("Patient/p-" + UUID.randomUUID());
         String marker = mark(consent);
