@@ -51,7 +51,10 @@ public record ConsentDraft(
         }
     }
 
-    /** The FHIR Consent, status {@code proposed} (it becomes active once the chain confirms it). */
+    /**
+     * The FHIR Consent, status {@code proposed} (it becomes active once the chain confirms it), given by
+     * the patient ({@code performer}).
+     */
     public Consent toConsent() {
         Consent consent = new Consent();
         consent.setStatus(Consent.ConsentState.PROPOSED);
@@ -61,6 +64,7 @@ public record ConsentDraft(
         consent.setPolicyRule(
                 new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "OPTIN", null)));
         consent.setPatient(new Reference("Patient/" + patientId));
+        consent.addPerformer(new Reference("Patient/" + patientId)); // given by the patient
         consent.setDateTime(new Date());
         Consent.ProvisionComponent provision = consent.getProvision();
         provision.setType(Consent.ConsentProvisionType.PERMIT);
