@@ -58,7 +58,7 @@ class KeycloakDevStarter {
                     e.getMessage() + "\n(To run without a local Keycloak: twin.localstack.keycloak.enabled=false.)", e);
         }
         LOG.infof(
-                "Keycloak started in %d ms at %s (issuer %s; users alice, bob, carol, pat, password = user name)",
+                "Keycloak started in %d ms at %s (issuer %s; users alice, bob, erin, carol, dave, pat, password = user name)",
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), keycloak.baseUrl(), keycloak.issuer());
     }
 }
