@@ -44,10 +44,9 @@ public class ConsentAuthors {
             return;
         }
         Principal principal = writer.get();
-        String patient = patientOf(incoming).orElse(null);
+        String patient = ConsentMapper.patientOf(incoming).orElse(null);
         switch (principal.kind()) {
-            case ADMIN -> requirePerformer(incoming, patient);
-            case SYSTEM -> requirePerformer(incoming, patient);
+            case ADMIN, SYSTEM -> requirePerformer(incoming, patient);
             case PATIENT -> {
                 String own = ownPatient(principal, storedPatient);
                 if (!own.equals(patient)) {
@@ -73,14 +72,6 @@ public class ConsentAuthors {
             case PATIENT -> ownPatient(principal, storedPatient);
             default -> throw forbidden();
         }
-    }
-
-    /** The patient a Consent is about, when it references {@code Patient/<id>}. */
-    public static Optional<String> patientOf(Consent consent) {
-        IIdType patient = consent.getPatient().getReferenceElement();
-        return "Patient".equals(patient.getResourceType()) && patient.hasIdPart() && !patient.hasBaseUrl()
-                ? Optional.of(patient.getIdPart())
-                : Optional.empty();
     }
 
     /** The principal's own patient id; 403 when they have none or the stored consent is someone else's. */

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.CodeableConcept;
@@ -77,13 +78,18 @@ public final class ConsentMapper {
         return problems.isEmpty() ? new Reading.Valid(terms) : new Reading.Invalid(problems);
     }
 
-    private ConsentTerms terms(Consent consent, String consentId, List<String> problems) {
-        String patientId = null;
+    /** The patient a Consent is about, when it references {@code Patient/<id>} on this server. */
+    public static Optional<String> patientOf(Consent consent) {
         IIdType patient = consent.getPatient().getReferenceElement();
-        if (!"Patient".equals(patient.getResourceType()) || !patient.hasIdPart() || patient.hasBaseUrl()) {
+        return "Patient".equals(patient.getResourceType()) && patient.hasIdPart() && !patient.hasBaseUrl()
+                ? Optional.of(patient.getIdPart())
+                : Optional.empty();
+    }
+
+    private ConsentTerms terms(Consent consent, String consentId, List<String> problems) {
+        String patientId = patientOf(consent).orElse(null);
+        if (patientId == null) {
             problems.add("Consent.patient: must reference Patient/<id> on this server");
-        } else {
-            patientId = patient.getIdPart();
         }
         Consent.ProvisionComponent provision = consent.getProvision();
         if (provision.getType() != Consent.ConsentProvisionType.PERMIT) {

@@ -147,7 +147,7 @@ public class ResourceService {
         }
         return reader.currentForUpdate("Consent", id)
                 .filter(stored -> !stored.deleted())
-                .flatMap(stored -> ConsentAuthors.patientOf(
+                .flatMap(stored -> ConsentMapper.patientOf(
                         fhirContext.newJsonParser().parseResource(Consent.class, stored.json())));
     }
 

@@ -121,14 +121,7 @@ public class GatedResourceReader {
      * so it asks no decision and writes no audit record.
      */
     public Optional<StoredResource> currentForUpdate(String type, String id) {
-        return rows(
-                        "select " + VERSION_COLUMNS + DECISION_COLUMNS
-                                + " from fhir_resource r join fhir_resource_version v"
-                                + " on v.resource_pid = r.pid and v.version = r.version where r.res_type = ? and r.res_id = ?",
-                        List.of(type, id))
-                .stream()
-                .findFirst()
-                .map(Row::resource);
+        return Optional.ofNullable(currentForUpdate(type, List.of(id)).get(id));
     }
 
     /** {@link #currentForUpdate(String, String)} for many resources of one type in one query, by id. */
