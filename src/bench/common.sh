@@ -124,3 +124,25 @@ cpu_report() {
     "$(echo "$(cpu_since app "$before") / $hz" | bc -l)" "$(echo "$(cpu_since pg "$before") / $hz" | bc -l)" \
     "$(echo "$(cpu_since chain "$before") / $hz" | bc -l)" "$(echo "$(cpu_since keycloak "$before") / $hz" | bc -l)"
 }
+
+# CPU time of the app's threads, as "tid ticks group" lines, the group being the thread's name without
+# its number ("executor-thread-7" → "executor-thread", "C2 CompilerThread0" → "C2 CompilerThread"):
+# tells where an app's CPU goes outside the Java frames a sampling profiler sees (GC, JIT, VM threads).
+thread_cpu_snapshot() {
+  local task name
+  for task in /proc/"$APP_PID"/task/*; do
+    name=$(cat "$task/comm" 2>/dev/null) || continue
+    name=$(sed -E 's/[-#]?[0-9]+$//; s/ /_/g' <<< "$name")
+    awk -v t="${task##*/}" -v g="$name" '{print t, $14 + $15, g}' "$task/stat" 2>/dev/null
+  done
+}
+# "executor-thread 310, GC_Thread 42, …": µs of CPU per request by thread group since a snapshot,
+# largest first: thread_cpu_report FILE REQUESTS.
+thread_cpu_report() {
+  local before=$1 requests=$2 hz
+  hz=$(getconf CLK_TCK)
+  thread_cpu_snapshot | awk -v hz="$hz" -v n="$requests" 'NR == FNR {b[$1] = $2; next}
+    { s[$3] += $2 - ($1 in b ? b[$1] : 0) }
+    END { for (g in s) if (s[g] > 0) printf "%d %s\n", s[g] * 1000000 / hz / n, g }' "$before" - |
+    sort -rn | awk '{printf "%s%s %d", (NR > 1 ? ", " : ""), $2, $1}'
+}

@@ -5,7 +5,8 @@
 # fhir.store.UnauditedAccessLog: no decisions, no filter, no audit). Read by id at 16 concurrent
 # clients and Observation?patient=X&code=Y at 4, as the EHR system reading through its custodian
 # grant; after one unmeasured pass that primes the database, the variants alternate in ABBA order for
-# BENCH_ROUNDS rounds (use an even number).
+# BENCH_ROUNDS rounds (use an even number). Both variants run at once, each measured while the other
+# idles, in windows of BENCH_MEASURE_SECONDS.
 #
 # Usage: src/bench/gate-bench.sh [folder of Synthea FHIR bundles, default target/synthea/fhir]
 #        BENCH_SERVER_CPUS=0 BENCH_LOAD_CPUS=1 src/bench/gate-bench.sh   (server and wrk on their own cores)
@@ -44,6 +45,7 @@ user_token() {
 load() {
   local label=$1 connections=$2 seconds=$3 paths=$4
   cpu_snapshot > "$OUT/cpu-before"
+  thread_cpu_snapshot > "$OUT/threads-before"
   local sys_before
   sys_before=$(awk '{print $15}' "/proc/$APP_PID/stat")
   $(pin_load) wrk -t2 -c"$connections" -d"${seconds}s" --latency -s src/bench/random-path.lua "http://127.0.0.1:$PORT" -- "$paths" "$(token)" \
@@ -69,6 +71,7 @@ load() {
       "p50 $(grep -E '^ +50%' "$OUT/wrk-$label.txt" | awk '{print $2}')," \
       "p99 $(grep -E '^ +99%' "$OUT/wrk-$label.txt" | awk '{print $2}')," \
       "CPU per request: app $app_us µs (of which kernel $app_sys_us µs), PostgreSQL $pg_us µs"
+    say "  app CPU per request by thread, µs: $(thread_cpu_report "$OUT/threads-before" "$requests")"
   fi
 }
 
@@ -111,28 +114,39 @@ psql_db -c "select '/fhir/Observation?patient=' || r.patient_id || '&code=' || r
             where r.res_type = 'Observation' and t.system is not null
             group by r.patient_id, t.system, t.code order by random() limit 20000" > "$OUT/search-paths.txt"
 
-# Prime the database's caches once with both kinds of request (not measured): otherwise the first
-# variant measured meets a colder PostgreSQL than the others (seen: the same build at 737 and 1,228
-# reads/s in its first and second round).
-APP_DIR=$OUT/ungated-app start_app "$OUT/app-prime.log"
-load "warmup-read-prime" 16 "$WARMUP" "$OUT/read-paths.txt"
-load "warmup-search-prime" 4 "$WARMUP" "$OUT/search-paths.txt"
-stop_app
-
-# ABBA order (gated first in odd rounds, ungated first in even ones), so that a drift of the machine
-# over the run weighs on both variants alike.
+# Both variants run side by side (the gated one on PORT, the ungated one on PORT + 1, both pinned like
+# the rest of the server) and are measured in alternating windows, ABBA within each round, each after
+# its own warm-up. An idle variant costs next to nothing, and alternating short windows cancels the
+# drift of a shared machine, which one JVM per round did not: the same build gave 218 and 349 reads/s
+# twenty minutes apart on 2026-11-26.
+GATED_PORT=$PORT
+UNGATED_PORT=$((PORT + 1))
+APP_DIR=$OUT/gated-app start_app "$OUT/app-gated.log"
+GATED_PID=$APP_PID
+PORT=$UNGATED_PORT BASE=http://127.0.0.1:$UNGATED_PORT/fhir APP_DIR=$OUT/ungated-app start_app "$OUT/app-ungated.log"
+UNGATED_PID=$APP_PID
+trap 'kill "$GATED_PID" "$UNGATED_PID" 2>/dev/null || true; wait "$GATED_PID" "$UNGATED_PID" 2>/dev/null || true; stop_stack; [ -z "${BENCH_SERVER_CPUS:-}" ] || pin_postgres "0-$(($(nproc) - 1))"' EXIT
+# measure VARIANT LABEL CLIENTS SECONDS PATHS: load one variant (the other one idles)
+measure() {
+  local variant=$1
+  if [ "$variant" = gated ]; then PORT=$GATED_PORT APP_PID=$GATED_PID; else PORT=$UNGATED_PORT APP_PID=$UNGATED_PID; fi
+  load "${@:2}"
+}
+for variant in gated ungated; do
+  measure "$variant" "warmup-read-$variant" 16 "$WARMUP" "$OUT/read-paths.txt"
+  measure "$variant" "warmup-search-$variant" 4 "$WARMUP" "$OUT/search-paths.txt"
+done
 for round in $(seq 1 "$ROUNDS"); do
   order="gated ungated"
   [ $((round % 2)) = 0 ] && order="ungated gated"
   for variant in $order; do
-    APP_DIR=$OUT/$variant-app start_app "$OUT/app-$variant-$round.log"
-    load "warmup-read-$variant-$round" 16 "$WARMUP" "$OUT/read-paths.txt"
-    load "warmup-search-$variant-$round" 4 "$WARMUP" "$OUT/search-paths.txt"
-    load "read-$variant-$round" 16 "$MEASURE" "$OUT/read-paths.txt"
-    load "search-$variant-$round" 4 "$MEASURE" "$OUT/search-paths.txt"
-    stop_app
+    measure "$variant" "read-$variant-$round" 16 "$MEASURE" "$OUT/read-paths.txt"
+  done
+  for variant in $order; do
+    measure "$variant" "search-$variant-$round" 4 "$MEASURE" "$OUT/search-paths.txt"
   done
 done
+say "audit rows per audit commit (gated, all windows): $(psql_db -c "select round(count(*)::numeric / count(distinct xmin::text), 2) from audit_event")"
 say "audit rows written by the gated runs: $(psql_db -c "select count(*) from audit_event")"
 for kind in read search; do
   gated=$(grep "^$kind-gated-" "$OUT/rates.txt" | awk '{s += $2} END {print s / NR}')

@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -28,6 +29,12 @@ import org.jboss.logging.Logger;
  * commit (group commit): a writer thread takes everything queued, writes it in one transaction and
  * then releases every waiting caller. If the record cannot be written in time, the caller gets an
  * {@link AuditUnavailableException} and the access does not happen.
+ *
+ * <p>The writer waits for records that may be on their way: while more requests are in progress
+ * ({@link #open}, counted by {@link RequestsInFlight}) than records are waiting, it holds the group
+ * open for them, at most {@code twin.audit.group-commit-wait} after its first record. Alone, a record is written at once; under load,
+ * one commit serves many reads. The insert and the commit, not the wait, are what the audit costs
+ * (docs/benchmarks.md, "Policy gate"), so fewer and larger groups are what make it cheap.
  */
 @ApplicationScoped
 public class AuditTrail {
@@ -37,16 +44,31 @@ public class AuditTrail {
 
     private record Pending(AuditRecord record, CompletableFuture<Void> done) {}
 
+    /** Put in the queue when a request ends while the writer gathers a group: look again. */
+    private static final Pending WAKE = new Pending(null, null);
+
+    /** A request in progress that may still record decisions. */
+    public interface Call extends AutoCloseable {
+        @Override
+        void close();
+    }
+
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicInteger waiting = new AtomicInteger();
     private final Duration timeout;
+    private final long groupWaitNanos;
     private final AgroalDataSource dataSource;
+    private volatile boolean gathering;
     private volatile Thread writer;
     private volatile boolean running;
 
     public AuditTrail(
             @ConfigProperty(name = "twin.audit.write-timeout", defaultValue = "10s") Duration timeout,
+            @ConfigProperty(name = "twin.audit.group-commit-wait", defaultValue = "10ms") Duration groupWait,
             AgroalDataSource dataSource) {
         this.timeout = timeout;
+        this.groupWaitNanos = groupWait.toNanos();
         this.dataSource = dataSource;
     }
 
@@ -67,12 +89,31 @@ public class AuditTrail {
     }
 
     /**
+     * Announces a request that may record decisions: the writer holds its current group open for it (up
+     * to the group-commit wait). Close it when the request is done, recorded or not; closing twice
+     * counts once.
+     */
+    public Call open() {
+        open.incrementAndGet();
+        java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        return () -> {
+            if (closed.compareAndSet(false, true)) {
+                open.decrementAndGet();
+                if (gathering) {
+                    queue.add(WAKE);
+                }
+            }
+        };
+    }
+
+    /**
      * Records an access decision and waits until it is durable.
      *
      * @throws AuditUnavailableException when the record could not be committed within the write timeout
      */
     public void record(AuditRecord record) {
         Pending pending = new Pending(record, new CompletableFuture<>());
+        waiting.incrementAndGet();
         queue.add(pending);
         try {
             pending.done().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -81,6 +122,8 @@ public class AuditTrail {
             throw new AuditUnavailableException("PT-AUDIT-503: interrupted while recording the audit", e);
         } catch (ExecutionException | TimeoutException e) {
             throw new AuditUnavailableException("PT-AUDIT-503: the audit record could not be written", e);
+        } finally {
+            waiting.decrementAndGet();
         }
     }
 
@@ -137,7 +180,11 @@ public class AuditTrail {
             try {
                 batch.add(queue.take());
                 queue.drainTo(batch, MAX_BATCH - 1);
-                write(batch);
+                gather(batch);
+                batch.removeIf(pending -> pending == WAKE);
+                if (!batch.isEmpty()) {
+                    write(batch);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
@@ -147,7 +194,32 @@ public class AuditTrail {
         }
         Pending left;
         while ((left = queue.poll()) != null) {
+            if (left == WAKE) {
+                continue;
+            }
             left.done().completeExceptionally(new IllegalStateException("the audit trail stopped"));
+        }
+    }
+
+    /**
+     * Adds to the group the records of requests still on their way (announced through {@link #open} and
+     * not yet waiting in {@link #record}), until none is left, the group is full or the wait is over.
+     */
+    private void gather(List<Pending> batch) throws InterruptedException {
+        long deadline = System.nanoTime() + groupWaitNanos;
+        gathering = true;
+        try {
+            while (batch.size() < MAX_BATCH && open.get() > waiting.get()) {
+                long left = deadline - System.nanoTime();
+                Pending next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : null;
+                if (next == null) {
+                    return;
+                }
+                batch.add(next);
+                queue.drainTo(batch, MAX_BATCH - batch.size());
+            }
+        } finally {
+            gathering = false;
         }
     }
 
