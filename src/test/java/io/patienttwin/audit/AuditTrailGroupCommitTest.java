@@ -79,16 +79,22 @@ class AuditTrailGroupCommitTest {
         }
     }
 
+    /** Records on another thread and checks, 300 ms later, that the record is still waiting, unwritten. */
+    private CompletableFuture<Void> recordHeldInGroup(AuditTrail trail, String target) throws Exception {
+        CompletableFuture<Void> recorded = CompletableFuture.runAsync(() -> trail.record(record(target)));
+        Thread.sleep(300);
+        assertThat(recorded).isNotDone();
+        assertThat(transactions()).isEmpty();
+        return recorded;
+    }
+
     @Test
     void recordsOfRequestsInProgressShareOneCommit() throws Exception {
         AuditTrail trail = trail(Duration.ofSeconds(60), Duration.ofSeconds(60));
         AuditTrail.Call first = trail.open();
         AuditTrail.Call second = trail.open();
-        CompletableFuture<Void> a = CompletableFuture.runAsync(() -> trail.record(record("Observation/a")));
         // the writer holds the group open for the second request, which has not recorded yet
-        Thread.sleep(300);
-        assertThat(a).isNotDone();
-        assertThat(transactions()).isEmpty();
+        CompletableFuture<Void> a = recordHeldInGroup(trail, "Observation/a");
         CompletableFuture<Void> b = CompletableFuture.runAsync(() -> trail.record(record("Observation/b")));
         CompletableFuture.allOf(a, b).get();
         first.close();
@@ -113,9 +119,7 @@ class AuditTrailGroupCommitTest {
         AuditTrail trail = trail(Duration.ofSeconds(20), Duration.ofSeconds(60));
         AuditTrail.Call recording = trail.open();
         AuditTrail.Call silent = trail.open();
-        CompletableFuture<Void> a = CompletableFuture.runAsync(() -> trail.record(record("Observation/a")));
-        Thread.sleep(300);
-        assertThat(a).isNotDone();
+        CompletableFuture<Void> a = recordHeldInGroup(trail, "Observation/a");
         silent.close();
         silent.close(); // a second close counts once
         a.get();
