@@ -4,9 +4,9 @@
 # audited) and by a build with the build profile "ungated" (policy.UngatedPolicyDecisionPoint and
 # fhir.store.UnauditedAccessLog: no decisions, no filter, no audit). Read by id at 16 concurrent
 # clients and Observation?patient=X&code=Y at 4, as the EHR system reading through its custodian
-# grant; after one unmeasured pass that primes the database, the variants alternate in ABBA order for
-# BENCH_ROUNDS rounds (use an even number). Both variants run at once, each measured while the other
-# idles, in windows of BENCH_MEASURE_SECONDS.
+# grant. Both variants run at once; after a warm-up of each (BENCH_WARMUP_SECONDS per kind), they are
+# measured in alternating windows of BENCH_MEASURE_SECONDS, each while the other idles, in ABBA order
+# for BENCH_ROUNDS rounds (use an even number).
 #
 # Usage: src/bench/gate-bench.sh [folder of Synthea FHIR bundles, default target/synthea/fhir]
 #        BENCH_SERVER_CPUS=0 BENCH_LOAD_CPUS=1 src/bench/gate-bench.sh   (server and wrk on their own cores)

@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -32,9 +33,10 @@ import org.jboss.logging.Logger;
  *
  * <p>The writer waits for records that may be on their way: while more requests are in progress
  * ({@link #open}, counted by {@link RequestsInFlight}) than records are waiting, it holds the group
- * open for them, at most {@code twin.audit.group-commit-wait} after its first record. Alone, a record is written at once; under load,
- * one commit serves many reads. The insert and the commit, not the wait, are what the audit costs
- * (docs/benchmarks.md, "Policy gate"), so fewer and larger groups are what make it cheap.
+ * open for them, at most {@code twin.audit.group-commit-wait} after its first record. Alone, a record
+ * is written at once; under load, one commit serves many reads. The insert and the commit, not the
+ * wait, are what the audit costs (docs/benchmarks.md, "Policy gate"), so fewer and larger groups are
+ * what make it cheap.
  */
 @ApplicationScoped
 public class AuditTrail {
@@ -95,7 +97,7 @@ public class AuditTrail {
      */
     public Call open() {
         open.incrementAndGet();
-        java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean closed = new AtomicBoolean();
         return () -> {
             if (closed.compareAndSet(false, true)) {
                 open.decrementAndGet();
