@@ -125,6 +125,17 @@ cpu_report() {
     "$(echo "$(cpu_since chain "$before") / $hz" | bc -l)" "$(echo "$(cpu_since keycloak "$before") / $hz" | bc -l)"
 }
 
+# Idle share of the server's CPUs (BENCH_SERVER_CPUS, else all) since a snapshot of /proc/stat: a
+# variant that leaves its CPU idle under a closed-loop load is waiting, not working.
+cpu_idle_snapshot() { grep -E '^cpu[0-9]+ ' /proc/stat; }
+cpu_idle_since() {
+  local before=$1 cpus=${BENCH_SERVER_CPUS:-}
+  cpu_idle_snapshot | awk -v cpus="$cpus" 'BEGIN { n = split(cpus, c, ","); for (i = 1; i <= n; i++) want["cpu" c[i]] = 1 }
+    NR == FNR { for (i = 2; i <= 11; i++) b[$1, i] = $i; next }
+    cpus == "" || ($1 in want) { for (i = 2; i <= 11; i++) { d = $i - b[$1, i]; all += d; if (i == 5 || i == 6) idle += d } }
+    END { printf "%.0f", all ? 100 * idle / all : 0 }' "$1" -
+}
+
 # CPU time of the app's threads, as "tid ticks group" lines, the group being the thread's name without
 # its number ("executor-thread-7" → "executor-thread", "C2 CompilerThread0" → "C2 CompilerThread"):
 # tells where an app's CPU goes outside the Java frames a sampling profiler sees (GC, JIT, VM threads).

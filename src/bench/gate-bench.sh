@@ -11,7 +11,8 @@
 # Usage: src/bench/gate-bench.sh [folder of Synthea FHIR bundles, default target/synthea/fhir]
 #        BENCH_SERVER_CPUS=0 BENCH_LOAD_CPUS=1 src/bench/gate-bench.sh   (server and wrk on their own cores)
 # Needs: wrk, jq, psql, PostgreSQL at 127.0.0.1:5432; builds both variants itself (offline Maven).
-# Uses (drops and recreates) the database named by BENCH_DB (default patienttwin_gate_bench).
+# Uses (drops and recreates) the database named by BENCH_DB (default patienttwin_gate_bench);
+# BENCH_REUSE_DB=1 keeps it when an earlier run loaded it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -46,6 +47,7 @@ load() {
   local label=$1 connections=$2 seconds=$3 paths=$4
   cpu_snapshot > "$OUT/cpu-before"
   thread_cpu_snapshot > "$OUT/threads-before"
+  cpu_idle_snapshot > "$OUT/idle-before"
   local sys_before
   sys_before=$(awk '{print $15}' "/proc/$APP_PID/stat")
   $(pin_load) wrk -t2 -c"$connections" -d"${seconds}s" --latency -s src/bench/random-path.lua "http://127.0.0.1:$PORT" -- "$paths" "$(token)" \
@@ -54,6 +56,8 @@ load() {
   app_ticks=$(cpu_since app "$OUT/cpu-before")
   pg_ticks=$(cpu_since pg "$OUT/cpu-before")
   local app_sys_ticks=$(($(awk '{print $15}' "/proc/$APP_PID/stat") - sys_before))
+  local idle
+  idle=$(cpu_idle_since "$OUT/idle-before")
   if grep -q 'Non-2xx' "$OUT/wrk-$label.txt"; then
     say "FAILED: $label had non-2xx answers; the figures would not measure successful requests"
     exit 1
@@ -70,7 +74,8 @@ load() {
     say "$label ($connections clients, ${seconds}s): $rps requests/s," \
       "p50 $(grep -E '^ +50%' "$OUT/wrk-$label.txt" | awk '{print $2}')," \
       "p99 $(grep -E '^ +99%' "$OUT/wrk-$label.txt" | awk '{print $2}')," \
-      "CPU per request: app $app_us µs (of which kernel $app_sys_us µs), PostgreSQL $pg_us µs"
+      "CPU per request: app $app_us µs (of which kernel $app_sys_us µs), PostgreSQL $pg_us µs," \
+      "server CPU idle $idle %"
     say "  app CPU per request by thread, µs: $(thread_cpu_report "$OUT/threads-before" "$requests")"
   fi
 }
@@ -79,25 +84,39 @@ say "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(java -
 say "date: $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD)$(git diff --quiet || echo '+changes'), population: $POPULATION"
 : > "$OUT/rates.txt"
 
-psql -h 127.0.0.1 -U postgres -tAq -c "drop database if exists $DB" -c "create database $DB"
+# BENCH_REUSE_DB=1 keeps a store loaded by an earlier run (same population): only the chain is new, so
+# the consent projection is rebuilt from it and the custodian grant recorded again.
+REUSE=
+if [ -n "${BENCH_REUSE_DB:-}" ] && [ "$(psql -h 127.0.0.1 -U postgres -tAq -d "$DB" -c "select count(*) from fhir_resource where res_type = 'Patient' and managing_org = 'bench-custodian'" 2>/dev/null || echo 0)" -gt 0 ]; then
+  REUSE=1
+fi
+if [ -z "$REUSE" ]; then
+  psql -h 127.0.0.1 -U postgres -tAq -c "drop database if exists $DB" -c "create database $DB"
+fi
 pin_postgres
 [ -z "${BENCH_SERVER_CPUS:-}" ] || say "pinned: app, Keycloak, Anvil and PostgreSQL on CPU $BENCH_SERVER_CPUS, wrk on CPU ${BENCH_LOAD_CPUS:-any}"
 start_stack
 APP_DIR=$OUT/gated-app start_app "$OUT/app-setup.log"
-PATIENTTWIN_TOKEN=$(token) java -Xmx256m -cp "$CP" io.patienttwin.fhir.BulkLoadCommand "$POPULATION" "$BASE" 2 > "$OUT/ingest.log"
-tail -1 "$OUT/ingest.log" | tee -a "$RESULTS"
+if [ -n "$REUSE" ]; then
+  say "store reused from an earlier run (BENCH_REUSE_DB); consent projection rebuilt from the new chain"
+  curl -sf -X POST "http://127.0.0.1:$PORT/api/ledger/rebuild" -H "Authorization: Bearer $(user_token dave)" > /dev/null
+  psql_db -c "truncate audit_event"
+else
+  PATIENTTWIN_TOKEN=$(token) java -Xmx256m -cp "$CP" io.patienttwin.fhir.BulkLoadCommand "$POPULATION" "$BASE" 2 > "$OUT/ingest.log"
+  tail -1 "$OUT/ingest.log" | tee -a "$RESULTS"
 
-# The EHR system reads through a custodian grant for the organization that manages the patients
-# (Synthea names none, so each Patient is updated through the API with its managing organization).
-EHR=$(token)
-curl -sf -X PUT "$BASE/Organization/bench-custodian" -H "Authorization: Bearer $EHR" -H 'Content-Type: application/fhir+json' \
-  -d '{"resourceType":"Organization","id":"bench-custodian","name":"Benchmark custodian"}' > /dev/null
-psql_db -c "select v.body from fhir_resource r join fhir_resource_version v on v.resource_pid = r.pid and v.version = r.version
-            where r.res_type = 'Patient' and r.deleted = false" | while read -r body; do
-  id=$(jq -r .id <<< "$body")
-  jq -c '.managingOrganization = {"reference": "Organization/bench-custodian"}' <<< "$body" |
-    curl -sf -X PUT "$BASE/Patient/$id" -H "Authorization: Bearer $EHR" -H 'Content-Type: application/fhir+json' -d @- > /dev/null
-done
+  # The EHR system reads through a custodian grant for the organization that manages the patients
+  # (Synthea names none, so each Patient is updated through the API with its managing organization).
+  EHR=$(token)
+  curl -sf -X PUT "$BASE/Organization/bench-custodian" -H "Authorization: Bearer $EHR" -H 'Content-Type: application/fhir+json' \
+    -d '{"resourceType":"Organization","id":"bench-custodian","name":"Benchmark custodian"}' > /dev/null
+  psql_db -c "select v.body from fhir_resource r join fhir_resource_version v on v.resource_pid = r.pid and v.version = r.version
+              where r.res_type = 'Patient' and r.deleted = false" | while read -r body; do
+    id=$(jq -r .id <<< "$body")
+    jq -c '.managingOrganization = {"reference": "Organization/bench-custodian"}' <<< "$body" |
+      curl -sf -X PUT "$BASE/Patient/$id" -H "Authorization: Bearer $EHR" -H 'Content-Type: application/fhir+json' -d @- > /dev/null
+  done
+fi
 GRANT=$(curl -sf -X POST "http://127.0.0.1:$PORT/api/access-grants" -H "Authorization: Bearer $(user_token dave)" \
   -H 'Content-Type: application/json' -d '{"kind":"CUSTODIAN","subject":"ehr-system","target":"Organization/bench-custodian"}' | jq -r .id)
 for _ in $(seq 1 100); do

@@ -14,12 +14,13 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -37,12 +38,20 @@ import org.jboss.logging.Logger;
  * is written at once; under load, one commit serves many reads. The insert and the commit, not the
  * wait, are what the audit costs (docs/benchmarks.md, "Policy gate"), so fewer and larger groups are
  * what make it cheap.
+ *
+ * <p>The count must come back down: a request counted but never closed would make every group wait
+ * the whole group-commit wait while the CPU idles (on 2026-11-26 the end handler never ran for servlet
+ * requests, and reads idled a third of the time). So a request that has been in progress longer than
+ * {@link #STALE_AFTER} no longer counts, whatever happens to its close.
  */
 @ApplicationScoped
 public class AuditTrail {
 
     private static final Logger LOG = Logger.getLogger(AuditTrail.class);
     private static final int MAX_BATCH = 500;
+
+    /** A request in progress for longer than this is not waited for: no group waits on a lost close. */
+    static final Duration STALE_AFTER = Duration.ofSeconds(2);
 
     private record Pending(AuditRecord record, CompletableFuture<Void> done) {}
 
@@ -56,7 +65,7 @@ public class AuditTrail {
     }
 
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-    private final AtomicInteger open = new AtomicInteger();
+    private final Set<OpenCall> open = ConcurrentHashMap.newKeySet();
     private final AtomicInteger waiting = new AtomicInteger();
     private final Duration timeout;
     private final long groupWaitNanos;
@@ -96,16 +105,39 @@ public class AuditTrail {
      * counts once.
      */
     public Call open() {
-        open.incrementAndGet();
-        AtomicBoolean closed = new AtomicBoolean();
-        return () -> {
-            if (closed.compareAndSet(false, true)) {
-                open.decrementAndGet();
-                if (gathering) {
-                    queue.add(WAKE);
-                }
+        OpenCall call = new OpenCall(System.nanoTime());
+        open.add(call);
+        return call;
+    }
+
+    /** How many requests are in progress (opened, not closed, and not stale). */
+    public int inProgress() {
+        long staleBefore = System.nanoTime() - STALE_AFTER.toNanos();
+        int count = 0;
+        for (OpenCall call : open) {
+            if (call.openedAt - staleBefore < 0) {
+                open.remove(call);
+            } else {
+                count++;
             }
-        };
+        }
+        return count;
+    }
+
+    /** A {@link Call} by identity, with the time it was opened. */
+    private final class OpenCall implements Call {
+        private final long openedAt;
+
+        OpenCall(long openedAt) {
+            this.openedAt = openedAt;
+        }
+
+        @Override
+        public void close() {
+            if (open.remove(this) && gathering) {
+                queue.add(WAKE);
+            }
+        }
     }
 
     /**
@@ -211,7 +243,7 @@ public class AuditTrail {
         long deadline = System.nanoTime() + groupWaitNanos;
         gathering = true;
         try {
-            while (batch.size() < MAX_BATCH && open.get() > waiting.get()) {
+            while (batch.size() < MAX_BATCH && inProgress() > waiting.get()) {
                 long left = deadline - System.nanoTime();
                 Pending next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : null;
                 if (next == null) {

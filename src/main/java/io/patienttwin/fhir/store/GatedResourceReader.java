@@ -155,7 +155,8 @@ public class GatedResourceReader {
     /** The number of current resources matching a search that the reader may see. */
     public long count(ReadContext context, SearchRequest request) {
         Filtered sql = filtered(context, request);
-        long total = Jdbc.count(em, "select count(*) from fhir_resource r where " + sql.where, sql.binds);
+        long total =
+                Jdbc.count(em, "select count(*) from fhir_resource r" + sql.join + " where " + sql.where, sql.binds);
         log.searched(context, "search-type", request.type(), new AccessLog.Gated(), total);
         return total;
     }
@@ -177,14 +178,15 @@ public class GatedResourceReader {
         binds.add(request.offset());
         List<long[]> rows = Jdbc.query(
                 em,
-                "select r.pid, count(*) over () from fhir_resource r where " + sql.where + " order by "
+                "select r.pid, count(*) over () from fhir_resource r" + sql.join + " where " + sql.where + " order by "
                         + built.orderBy() + " limit ? offset ?",
                 binds,
                 rs -> new long[] {rs.getLong(1), rs.getLong(2)});
         if (rows.isEmpty()) {
             long total = request.offset() == 0
                     ? 0
-                    : Jdbc.count(em, "select count(*) from fhir_resource r where " + sql.where, sql.binds);
+                    : Jdbc.count(
+                            em, "select count(*) from fhir_resource r" + sql.join + " where " + sql.where, sql.binds);
             log.searched(context, "search-type", request.type(), new AccessLog.Gated(), total);
             return new Page(total, List.of());
         }
@@ -221,7 +223,7 @@ public class GatedResourceReader {
         if (page.isEmpty() || includes.isEmpty()) {
             return List.of();
         }
-        ReadScope scope = policy.scope(context);
+        ScopeFilter filter = ScopeFilter.of(policy.scope(context), "t", Jdbc.isPostgres(em));
         Map<String, StoredResource> found = new LinkedHashMap<>();
         AccessLog.Gated included = new AccessLog.Gated();
         for (String include : includes) {
@@ -229,7 +231,7 @@ public class GatedResourceReader {
             List<Object> binds = new ArrayList<>();
             StringBuilder sql = new StringBuilder("select t.pid from idx_reference i"
                     + " join fhir_resource s on s.pid = i.resource_pid"
-                    + " join fhir_resource t on t.res_type = i.target_type and t.res_id = i.target_id"
+                    + " join fhir_resource t on t.res_type = i.target_type and t.res_id = i.target_id" + filter.join
                     + " where i.target_id is not null and t.deleted = false and (");
             appendPageMatch(sql, binds, page, "s");
             sql.append(')');
@@ -242,7 +244,6 @@ public class GatedResourceReader {
                     binds.add(parts[2]);
                 }
             }
-            ScopeFilter filter = ScopeFilter.of(scope, "t", Jdbc.isPostgres(em));
             sql.append(" and ").append(filter.where);
             binds.addAll(filter.binds);
             sql.append(" order by t.pid limit ?");
@@ -284,7 +285,7 @@ public class GatedResourceReader {
             List<Object> binds = new ArrayList<>();
             StringBuilder sql = new StringBuilder(
                     "select distinct r.pid from idx_reference i join fhir_resource r on r.pid = i.resource_pid"
-                            + " where r.deleted = false and (");
+                            + filter.join + " where r.deleted = false and (");
             boolean first = true;
             for (StoredResource resource : page) {
                 sql.append(first ? "" : " or ").append("(i.target_type = ? and i.target_id = ?)");
@@ -323,7 +324,10 @@ public class GatedResourceReader {
      */
     public long historyCount(ReadContext context, String type, String id, Instant since) {
         HistoryFilter filter = historyFilter(context, type, id, since);
-        return Jdbc.count(em, "select count(*) from fhir_resource_version v where " + filter.where, filter.binds);
+        return Jdbc.count(
+                em,
+                "select count(*) from fhir_resource_version v" + filter.join + " where " + filter.where,
+                filter.binds);
     }
 
     /** One page of a history that the reader may see, newest first. */
@@ -334,7 +338,9 @@ public class GatedResourceReader {
         binds.add(count);
         binds.add(offset);
         List<Row> rows = rows(
-                "select " + VERSION_COLUMNS + DECISION_COLUMNS + " from fhir_resource_version v where " + filter.where
+                "select " + VERSION_COLUMNS + DECISION_COLUMNS + " from fhir_resource_version v" + filter.join
+                        + " where "
+                        + filter.where
                         + " order by v.last_updated desc, v.resource_pid desc, v.version desc limit ? offset ?",
                 binds);
         String interaction = historyInteraction(type, id);
@@ -349,7 +355,7 @@ public class GatedResourceReader {
      */
     public long compartmentCount(ReadContext context, String patientId) {
         Filtered sql = compartment(context, patientId);
-        return Jdbc.count(em, "select count(*) from fhir_resource r where " + sql.where, sql.binds);
+        return Jdbc.count(em, "select count(*) from fhir_resource r" + sql.join + " where " + sql.where, sql.binds);
     }
 
     /** One page of a patient's compartment that the reader may see: the Patient first, then by type and id. */
@@ -360,7 +366,7 @@ public class GatedResourceReader {
         binds.add(offset);
         List<Long> pids = Jdbc.query(
                 em,
-                "select r.pid from fhir_resource r where " + sql.where
+                "select r.pid from fhir_resource r" + sql.join + " where " + sql.where
                         + " order by case when r.res_type = 'Patient' then 0 else 1 end, r.res_type, r.pid limit ? offset ?",
                 binds,
                 rs -> rs.getLong(1));
@@ -379,14 +385,15 @@ public class GatedResourceReader {
         List<Object> binds = new ArrayList<>(List.of(patientId, patientId));
         binds.addAll(filter.binds);
         return new Filtered(
+                filter.join,
                 "r.deleted = false and ((r.res_type = 'Patient' and r.res_id = ?) or exists (select 1 from idx_reference i"
                         + " where i.resource_pid = r.pid and i.patient_compartment = true and i.target_type = 'Patient'"
                         + " and i.target_id = ?)) and " + filter.where,
                 binds);
     }
 
-    /** A search's condition joined with the reader's scope. */
-    private record Filtered(String where, List<Object> binds) {}
+    /** A search's condition joined with the reader's scope; {@code join} goes after {@code fhir_resource r}. */
+    private record Filtered(String join, String where, List<Object> binds) {}
 
     private Filtered filtered(ReadContext context, SearchRequest request) {
         return filtered(context, new SearchQueryBuilder(registry).build(request));
@@ -396,7 +403,7 @@ public class GatedResourceReader {
         ScopeFilter filter = ScopeFilter.of(policy.scope(context), "r", Jdbc.isPostgres(em));
         List<Object> binds = new ArrayList<>(sql.binds());
         binds.addAll(filter.binds);
-        return new Filtered("(" + sql.where() + ") and " + filter.where, binds);
+        return new Filtered(filter.join, "(" + sql.where() + ") and " + filter.where, binds);
     }
 
     private Decision decide(ReadContext context, String interaction, Row row) {
@@ -474,7 +481,7 @@ public class GatedResourceReader {
         }
     }
 
-    private record HistoryFilter(String where, List<Object> binds) {}
+    private record HistoryFilter(String join, String where, List<Object> binds) {}
 
     private HistoryFilter historyFilter(ReadContext context, String type, String id, Instant since) {
         StringBuilder where = new StringBuilder("1 = 1");
@@ -495,7 +502,7 @@ public class GatedResourceReader {
         ScopeFilter filter = ScopeFilter.of(policy.scope(context), "v", Jdbc.isPostgres(em));
         where.append(" and ").append(filter.where);
         binds.addAll(filter.binds);
-        return new HistoryFilter(where.toString(), binds);
+        return new HistoryFilter(filter.join, where.toString(), binds);
     }
 
     private static String historyInteraction(String type, String id) {

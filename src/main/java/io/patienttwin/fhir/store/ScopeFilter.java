@@ -6,10 +6,16 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * A {@link ReadScope} as a SQL condition on a {@code fhir_resource} row (alias {@code r}): the
- * consent projection, the managing organization of the row's patient and the principal's own
+ * A {@link ReadScope} as a SQL condition on a {@code fhir_resource} or {@code fhir_resource_version}
+ * row: the consent projection, the managing organization of the row's patient and the principal's own
  * patient are joined in the query, so that paging and totals count only what the reader may see. The
  * condition mirrors {@code ConsentPolicyDecisionPoint.decide} rule for rule.
+ *
+ * <p>A custodian's scope needs the managing organization of each row's patient. It comes through
+ * {@link #join} (a left join on the Patient's row, at most one per row), not a sub-select in the
+ * condition: inside the condition's {@code or}, PostgreSQL ran the sub-select once per matching row, half
+ * the buffer reads of a patient search; as a join, the planner looks each patient up once (docs/benchmarks.md,
+ * "Policy gate").
  */
 final class ScopeFilter {
 
@@ -19,17 +25,24 @@ final class ScopeFilter {
             .map(type -> "'" + type + "'")
             .collect(Collectors.joining(", ", "(", ")"));
 
+    /** The alias of the joined Patient row; not used by any query this filter is added to. */
+    private static final String PATIENT = "scope_patient";
+
+    /** What to add to the query's FROM clause after the filtered table: empty, or a left join. */
+    final String join;
+
     final String where;
     final List<Object> binds;
 
-    private ScopeFilter(String where, List<Object> binds) {
+    private ScopeFilter(String join, String where, List<Object> binds) {
+        this.join = join;
         this.where = where;
         this.binds = binds;
     }
 
     static ScopeFilter of(ReadScope scope, String alias, boolean postgres) {
         if (scope.unrestricted()) {
-            return new ScopeFilter("(1 = 1)", List.of());
+            return new ScopeFilter("", "(1 = 1)", List.of());
         }
         String r = alias;
         List<Object> binds = new ArrayList<>();
@@ -77,18 +90,19 @@ final class ScopeFilter {
             list(sql, binds, scope.grantees());
             sql.append("))");
         }
+        String join = "";
         if (!scope.custodianOf().isEmpty()) {
-            sql.append(" or (").append(clinical);
-            sql.append(" and exists (select 1 from fhir_resource p where p.res_type = 'Patient' and p.res_id = ");
-            sql.append(r).append(".patient_id and p.managing_org in ");
+            join = " left join fhir_resource " + PATIENT + " on " + PATIENT + ".res_type = 'Patient' and " + PATIENT
+                    + ".res_id = " + r + ".patient_id";
+            sql.append(" or (").append(clinical).append(" and ").append(PATIENT).append(".managing_org in ");
             list(
                     sql,
                     binds,
                     scope.custodianOf().stream().map(ScopeFilter::idPart).toList());
-            sql.append("))");
+            sql.append(')');
         }
         sql.append(')');
-        return new ScopeFilter(sql.toString(), binds);
+        return new ScopeFilter(join, sql.toString(), binds);
     }
 
     /** The managing organization of a row's patient as {@code Organization/id}, or null (a select expression). */
