@@ -125,6 +125,30 @@ cpu_report() {
     "$(echo "$(cpu_since chain "$before") / $hz" | bc -l)" "$(echo "$(cpu_since keycloak "$before") / $hz" | bc -l)"
 }
 
+# PostgreSQL's CPU by kind of process ("backend", "autovacuum worker", "walwriter", …), as "pid ticks
+# kind" lines: tells a query's own cost from the background work its writes cause.
+pg_cpu_snapshot() {
+  local pid kind
+  for pid in $(pgrep -u postgres); do
+    kind=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | sed -E 's/^postgres: ([0-9]+\/[^:]+: )?//; s/ +$//')
+    case $kind in
+      /*) kind=postmaster ;;
+      *[0-9].[0-9]*\(*) kind=backend ;;
+      *) kind=${kind// /_} ;;
+    esac
+    awk -v p="$pid" -v k="$kind" '{print p, $14 + $15, k}' "/proc/$pid/stat" 2>/dev/null
+  done
+}
+# "backend 80, autovacuum_worker 12, …": µs of PostgreSQL CPU per request by kind since a snapshot.
+pg_cpu_report() {
+  local before=$1 requests=$2 hz
+  hz=$(getconf CLK_TCK)
+  pg_cpu_snapshot | awk -v hz="$hz" -v n="$requests" 'NR == FNR {b[$1] = $2; next}
+    { s[$3] += $2 - ($1 in b ? b[$1] : 0) }
+    END { for (k in s) if (s[k] > 0) printf "%d %s\n", s[k] * 1000000 / hz / n, k }' "$before" - |
+    sort -rn | awk '{printf "%s%s %d", (NR > 1 ? ", " : ""), $2, $1}'
+}
+
 # Idle share of the server's CPUs (BENCH_SERVER_CPUS, else all) since a snapshot of /proc/stat: a
 # variant that leaves its CPU idle under a closed-loop load is waiting, not working.
 cpu_idle_snapshot() { grep -E '^cpu[0-9]+ ' /proc/stat; }

@@ -48,6 +48,7 @@ load() {
   cpu_snapshot > "$OUT/cpu-before"
   thread_cpu_snapshot > "$OUT/threads-before"
   cpu_idle_snapshot > "$OUT/idle-before"
+  pg_cpu_snapshot > "$OUT/pg-before"
   local sys_before
   sys_before=$(awk '{print $15}' "/proc/$APP_PID/stat")
   $(pin_load) wrk -t2 -c"$connections" -d"${seconds}s" --latency -s src/bench/random-path.lua "http://127.0.0.1:$PORT" -- "$paths" "$(token)" \
@@ -77,6 +78,7 @@ load() {
       "CPU per request: app $app_us µs (of which kernel $app_sys_us µs), PostgreSQL $pg_us µs," \
       "server CPU idle $idle %"
     say "  app CPU per request by thread, µs: $(thread_cpu_report "$OUT/threads-before" "$requests")"
+    say "  PostgreSQL CPU per request by process, µs: $(pg_cpu_report "$OUT/pg-before" "$requests")"
   fi
 }
 

@@ -33,7 +33,7 @@ import org.jboss.logging.Logger;
  * {@link AuditUnavailableException} and the access does not happen.
  *
  * <p>The writer waits for records that may be on their way: while more requests are in progress
- * ({@link #open}, counted by {@link RequestsInFlight}) than records are waiting, it holds the group
+ * ({@link #open}, counted by {@link RequestsInFlight}) than records are unwritten, it holds the group
  * open for them, at most {@code twin.audit.group-commit-wait} after its first record. Alone, a record
  * is written at once; under load, one commit serves many reads. The insert and the commit, not the
  * wait, are what the audit costs (docs/benchmarks.md, "Policy gate"), so fewer and larger groups are
@@ -66,7 +66,14 @@ public class AuditTrail {
 
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Set<OpenCall> open = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger waiting = new AtomicInteger();
+    /**
+     * Records handed to the writer and not yet written, counted down by the writer itself when it has
+     * written them: a caller that counted itself out on waking would still be counted when the writer
+     * gathers its next group, and the writer would close that group too early (5 records per commit
+     * instead of 12 at 16 clients, where each commit costs PostgreSQL about 120 µs of CPU).
+     */
+    private final AtomicInteger unwritten = new AtomicInteger();
+
     private final Duration timeout;
     private final long groupWaitNanos;
     private final AgroalDataSource dataSource;
@@ -147,7 +154,7 @@ public class AuditTrail {
      */
     public void record(AuditRecord record) {
         Pending pending = new Pending(record, new CompletableFuture<>());
-        waiting.incrementAndGet();
+        unwritten.incrementAndGet();
         queue.add(pending);
         try {
             pending.done().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -156,8 +163,6 @@ public class AuditTrail {
             throw new AuditUnavailableException("PT-AUDIT-503: interrupted while recording the audit", e);
         } catch (ExecutionException | TimeoutException e) {
             throw new AuditUnavailableException("PT-AUDIT-503: the audit record could not be written", e);
-        } finally {
-            waiting.decrementAndGet();
         }
     }
 
@@ -237,13 +242,13 @@ public class AuditTrail {
 
     /**
      * Adds to the group the records of requests still on their way (announced through {@link #open} and
-     * not yet waiting in {@link #record}), until none is left, the group is full or the wait is over.
+     * not yet handed over in {@link #record}), until none is left, the group is full or the wait is over.
      */
     private void gather(List<Pending> batch) throws InterruptedException {
         long deadline = System.nanoTime() + groupWaitNanos;
         gathering = true;
         try {
-            while (batch.size() < MAX_BATCH && inProgress() > waiting.get()) {
+            while (batch.size() < MAX_BATCH && inProgress() > unwritten.get()) {
                 long left = deadline - System.nanoTime();
                 Pending next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : null;
                 if (next == null) {
@@ -293,9 +298,11 @@ public class AuditTrail {
                 connection.rollback();
                 throw e;
             }
+            unwritten.addAndGet(-batch.size());
             batch.forEach(pending -> pending.done().complete(null));
         } catch (SQLException | RuntimeException e) {
             LOG.errorf(e, "PT-AUDIT-503: could not write %d audit records", batch.size());
+            unwritten.addAndGet(-batch.size());
             batch.forEach(pending -> pending.done().completeExceptionally(e));
         }
     }
