@@ -139,15 +139,9 @@ pg_cpu_snapshot() {
     awk -v p="$pid" -v k="$kind" '{print p, $14 + $15, k}' "/proc/$pid/stat" 2>/dev/null
   done
 }
-# "backend 80, autovacuum_worker 12, …": µs of PostgreSQL CPU per request by kind since a snapshot.
-pg_cpu_report() {
-  local before=$1 requests=$2 hz
-  hz=$(getconf CLK_TCK)
-  pg_cpu_snapshot | awk -v hz="$hz" -v n="$requests" 'NR == FNR {b[$1] = $2; next}
-    { s[$3] += $2 - ($1 in b ? b[$1] : 0) }
-    END { for (k in s) if (s[k] > 0) printf "%d %s\n", s[k] * 1000000 / hz / n, k }' "$before" - |
-    sort -rn | awk '{printf "%s%s %d", (NR > 1 ? ", " : ""), $2, $1}'
-}
+# "backend 80, checkpointer 2, …": µs of PostgreSQL CPU per request by kind since a snapshot:
+# pg_cpu_report FILE REQUESTS.
+pg_cpu_report() { cpu_per_request_report pg_cpu_snapshot "$@"; }
 
 # Idle share of the server's CPUs (BENCH_SERVER_CPUS, else all) since a snapshot of /proc/stat: a
 # variant that leaves its CPU idle under a closed-loop load is waiting, not working.
@@ -173,10 +167,14 @@ thread_cpu_snapshot() {
 }
 # "executor-thread 310, GC_Thread 42, …": µs of CPU per request by thread group since a snapshot,
 # largest first: thread_cpu_report FILE REQUESTS.
-thread_cpu_report() {
-  local before=$1 requests=$2 hz
+thread_cpu_report() { cpu_per_request_report thread_cpu_snapshot "$@"; }
+
+# µs of CPU per request by group since a snapshot, largest first, as "group µs, …":
+# cpu_per_request_report SNAPSHOT_FUNCTION FILE REQUESTS, the function printing "id ticks group" lines.
+cpu_per_request_report() {
+  local snapshot=$1 before=$2 requests=$3 hz
   hz=$(getconf CLK_TCK)
-  thread_cpu_snapshot | awk -v hz="$hz" -v n="$requests" 'NR == FNR {b[$1] = $2; next}
+  "$snapshot" | awk -v hz="$hz" -v n="$requests" 'NR == FNR {b[$1] = $2; next}
     { s[$3] += $2 - ($1 in b ? b[$1] : 0) }
     END { for (g in s) if (s[g] > 0) printf "%d %s\n", s[g] * 1000000 / hz / n, g }' "$before" - |
     sort -rn | awk '{printf "%s%s %d", (NR > 1 ? ", " : ""), $2, $1}'
