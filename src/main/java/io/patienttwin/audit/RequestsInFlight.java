@@ -8,9 +8,9 @@ import jakarta.enterprise.event.Observes;
  * Tells the {@link AuditTrail} how many HTTP requests are in progress, from their arrival (before
  * authentication) until their response headers are written: each of them may still hand over an audit
  * record, so while there are more of them than records unwritten, the writer holds its group open a
- * little (group commit). Counting at the door rather than in the gated reader matters: most of a request's time is
- * spent before its read (authentication, parsing), and a writer that only waited for reads already
- * under way still committed about 1.5 records at a time under load (docs/benchmarks.md).
+ * little (group commit). Counting at the door rather than in the gated reader matters: most of a
+ * request's time is spent before its read (authentication, parsing), and a writer that only waited for
+ * reads already under way still committed about 1.5 records at a time under load (docs/benchmarks.md).
  */
 @ApplicationScoped
 public class RequestsInFlight {

@@ -155,8 +155,7 @@ public class GatedResourceReader {
     /** The number of current resources matching a search that the reader may see. */
     public long count(ReadContext context, SearchRequest request) {
         Filtered sql = filtered(context, request);
-        long total =
-                Jdbc.count(em, "select count(*) from fhir_resource r" + sql.join + " where " + sql.where, sql.binds);
+        long total = countCurrent(sql);
         log.searched(context, "search-type", request.type(), new AccessLog.Gated(), total);
         return total;
     }
@@ -183,10 +182,7 @@ public class GatedResourceReader {
                 binds,
                 rs -> new long[] {rs.getLong(1), rs.getLong(2)});
         if (rows.isEmpty()) {
-            long total = request.offset() == 0
-                    ? 0
-                    : Jdbc.count(
-                            em, "select count(*) from fhir_resource r" + sql.join + " where " + sql.where, sql.binds);
+            long total = request.offset() == 0 ? 0 : countCurrent(sql);
             log.searched(context, "search-type", request.type(), new AccessLog.Gated(), total);
             return new Page(total, List.of());
         }
@@ -323,7 +319,7 @@ public class GatedResourceReader {
      * type is set, else system). Each version is decided on the patient and bits it was written with.
      */
     public long historyCount(ReadContext context, String type, String id, Instant since) {
-        HistoryFilter filter = historyFilter(context, type, id, since);
+        Filtered filter = historyFilter(context, type, id, since);
         return Jdbc.count(
                 em,
                 "select count(*) from fhir_resource_version v" + filter.join + " where " + filter.where,
@@ -333,7 +329,7 @@ public class GatedResourceReader {
     /** One page of a history that the reader may see, newest first. */
     public List<StoredResource> history(
             ReadContext context, String type, String id, Instant since, int offset, int count) {
-        HistoryFilter filter = historyFilter(context, type, id, since);
+        Filtered filter = historyFilter(context, type, id, since);
         List<Object> binds = new ArrayList<>(filter.binds);
         binds.add(count);
         binds.add(offset);
@@ -355,7 +351,7 @@ public class GatedResourceReader {
      */
     public long compartmentCount(ReadContext context, String patientId) {
         Filtered sql = compartment(context, patientId);
-        return Jdbc.count(em, "select count(*) from fhir_resource r" + sql.join + " where " + sql.where, sql.binds);
+        return countCurrent(sql);
     }
 
     /** One page of a patient's compartment that the reader may see: the Patient first, then by type and id. */
@@ -392,8 +388,16 @@ public class GatedResourceReader {
                 binds);
     }
 
-    /** A search's condition joined with the reader's scope; {@code join} goes after {@code fhir_resource r}. */
+    /**
+     * A query's condition joined with the reader's scope; {@code join} goes after the filtered table in
+     * the FROM clause ({@code fhir_resource r}, or {@code fhir_resource_version v} for a history).
+     */
     private record Filtered(String join, String where, List<Object> binds) {}
+
+    /** The number of current resources ({@code fhir_resource r}) a filtered condition matches. */
+    private long countCurrent(Filtered sql) {
+        return Jdbc.count(em, "select count(*) from fhir_resource r" + sql.join + " where " + sql.where, sql.binds);
+    }
 
     private Filtered filtered(ReadContext context, SearchRequest request) {
         return filtered(context, new SearchQueryBuilder(registry).build(request));
@@ -481,9 +485,7 @@ public class GatedResourceReader {
         }
     }
 
-    private record HistoryFilter(String join, String where, List<Object> binds) {}
-
-    private HistoryFilter historyFilter(ReadContext context, String type, String id, Instant since) {
+    private Filtered historyFilter(ReadContext context, String type, String id, Instant since) {
         StringBuilder where = new StringBuilder("1 = 1");
         List<Object> binds = new ArrayList<>();
         if (type != null) {
@@ -502,7 +504,7 @@ public class GatedResourceReader {
         ScopeFilter filter = ScopeFilter.of(policy.scope(context), "v", Jdbc.isPostgres(em));
         where.append(" and ").append(filter.where);
         binds.addAll(filter.binds);
-        return new HistoryFilter(filter.join, where.toString(), binds);
+        return new Filtered(filter.join, where.toString(), binds);
     }
 
     private static String historyInteraction(String type, String id) {
