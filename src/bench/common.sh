@@ -37,6 +37,26 @@ token() {
   curl -s "$REALM/protocol/openid-connect/token" -d grant_type=client_credentials -d client_id=ehr-system \
     -d client_secret=ehr-system-secret | sed 's/.*"access_token":"\([^"]*\)".*/\1/'
 }
+user_token() {
+  curl -s "$REALM/protocol/openid-connect/token" -d grant_type=password -d client_id=twin-cli \
+    -d username="$1" -d password="$1" | sed 's/.*"access_token":"\([^"]*\)".*/\1/'
+}
+# custodian_grant ORGANIZATION-ID: stores the Organization (as the operator would, through the API) and
+# records the EHR system's custodian grant for it, waiting until the chain has confirmed it. The EHR
+# system writes and reads only patients of organizations it is custodian of (docs/security.md, "Writes").
+custodian_grant() {
+  local org=$1 grant
+  curl -sf -X PUT "$BASE/Organization/$org" -H "Authorization: Bearer $(token)" -H 'Content-Type: application/fhir+json' \
+    -d "{\"resourceType\":\"Organization\",\"id\":\"$org\",\"name\":\"Benchmark custodian\"}" > /dev/null
+  grant=$(curl -sf -X POST "http://127.0.0.1:$PORT/api/access-grants" -H "Authorization: Bearer $(user_token dave)" \
+    -H 'Content-Type: application/json' -d "{\"kind\":\"CUSTODIAN\",\"subject\":\"ehr-system\",\"target\":\"Organization/$org\"}" | jq -r .id)
+  for _ in $(seq 1 100); do
+    [ "$(curl -s "http://127.0.0.1:$PORT/api/access-grants/$grant" -H "Authorization: Bearer $(user_token dave)" | jq -r .status)" = active ] && return 0
+    sleep 0.3
+  done
+  say "FAILED: the custodian grant for Organization/$org did not become active"
+  exit 1
+}
 
 APP_PID=
 RSS_PID=

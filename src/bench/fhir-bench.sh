@@ -30,7 +30,8 @@ source src/bench/common.sh
 ingest() {
   local label=$1
   say "ingest ($label):"
-  PATIENTTWIN_TOKEN=$(token) java -Xmx256m -cp "$CP" io.patienttwin.fhir.BulkLoadCommand "$POPULATION" "$BASE" "${BENCH_LOAD_PARALLELISM:-2}" > "$OUT/ingest-$label.log"
+  PATIENTTWIN_TOKEN=$(token) PATIENTTWIN_MANAGING_ORGANIZATION=Organization/bench-custodian \
+    java -Xmx256m -cp "$CP" io.patienttwin.fhir.BulkLoadCommand "$POPULATION" "$BASE" "${BENCH_LOAD_PARALLELISM:-2}" > "$OUT/ingest-$label.log"
   tail -1 "$OUT/ingest-$label.log" | tee -a "$RESULTS"
 }
 
@@ -59,6 +60,8 @@ say "local stack: Keycloak $REALM, chain $CHAIN"
 
 # Phase 1: cold ingest into an empty database, in a fresh JVM.
 start_app "$OUT/app-ingest.log"
+# the EHR system writes and reads through a custodian grant (docs/security.md, "Writes")
+custodian_grant bench-custodian
 ingest cold
 say "rss peak during cold ingest: $(( $(cat "$OUT/rss-max") / 1024 )) MB"
 stop_app

@@ -38,11 +38,6 @@ CP="$OUT/gated-app/app/*:$OUT/gated-app/lib/main/*:$OUT/gated-app/lib/boot/*"
 # shellcheck source=src/bench/common.sh
 source src/bench/common.sh
 
-user_token() {
-  curl -s "$REALM/protocol/openid-connect/token" -d grant_type=password -d client_id=twin-cli \
-    -d username="$1" -d password="$1" | sed 's/.*"access_token":"\([^"]*\)".*/\1/'
-}
-
 load() {
   local label=$1 connections=$2 seconds=$3 paths=$4
   cpu_snapshot > "$OUT/cpu-before"
@@ -104,27 +99,16 @@ if [ -n "$REUSE" ]; then
   curl -sf -X POST "http://127.0.0.1:$PORT/api/ledger/rebuild" -H "Authorization: Bearer $(user_token dave)" > /dev/null
   psql_db -c "truncate audit_event"
 else
-  PATIENTTWIN_TOKEN=$(token) java -Xmx256m -cp "$CP" io.patienttwin.fhir.BulkLoadCommand "$POPULATION" "$BASE" 2 > "$OUT/ingest.log"
+  # The EHR system writes (and reads) only patients of organizations it is custodian of, and Synthea names
+  # no managing organization: the grant comes first, and the load gives every Patient that organization.
+  custodian_grant bench-custodian
+  PATIENTTWIN_TOKEN=$(token) PATIENTTWIN_MANAGING_ORGANIZATION=Organization/bench-custodian \
+    java -Xmx256m -cp "$CP" io.patienttwin.fhir.BulkLoadCommand "$POPULATION" "$BASE" 2 > "$OUT/ingest.log"
   tail -1 "$OUT/ingest.log" | tee -a "$RESULTS"
-
-  # The EHR system reads through a custodian grant for the organization that manages the patients
-  # (Synthea names none, so each Patient is updated through the API with its managing organization).
-  EHR=$(token)
-  curl -sf -X PUT "$BASE/Organization/bench-custodian" -H "Authorization: Bearer $EHR" -H 'Content-Type: application/fhir+json' \
-    -d '{"resourceType":"Organization","id":"bench-custodian","name":"Benchmark custodian"}' > /dev/null
-  psql_db -c "select v.body from fhir_resource r join fhir_resource_version v on v.resource_pid = r.pid and v.version = r.version
-              where r.res_type = 'Patient' and r.deleted = false" | while read -r body; do
-    id=$(jq -r .id <<< "$body")
-    jq -c '.managingOrganization = {"reference": "Organization/bench-custodian"}' <<< "$body" |
-      curl -sf -X PUT "$BASE/Patient/$id" -H "Authorization: Bearer $EHR" -H 'Content-Type: application/fhir+json' -d @- > /dev/null
-  done
 fi
-GRANT=$(curl -sf -X POST "http://127.0.0.1:$PORT/api/access-grants" -H "Authorization: Bearer $(user_token dave)" \
-  -H 'Content-Type: application/json' -d '{"kind":"CUSTODIAN","subject":"ehr-system","target":"Organization/bench-custodian"}' | jq -r .id)
-for _ in $(seq 1 100); do
-  [ "$(curl -s "http://127.0.0.1:$PORT/api/access-grants/$GRANT" -H "Authorization: Bearer $(user_token dave)" | jq -r .status)" = active ] && break
-  sleep 0.3
-done
+if [ -n "$REUSE" ]; then
+  custodian_grant bench-custodian
+fi
 stop_app
 psql_db -c "vacuum analyze"
 say "store: $(psql_db -c "select count(*) from fhir_resource") resources, $(psql_db -c "select count(*) from fhir_resource where res_type = 'Observation'") Observations, $(psql_db -c "select count(*) from fhir_resource where res_type = 'Patient'") Patients"

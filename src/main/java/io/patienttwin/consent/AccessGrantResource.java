@@ -1,5 +1,6 @@
 package io.patienttwin.consent;
 
+import io.patienttwin.api.ApiErrors;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.Consumes;
@@ -14,7 +15,6 @@ import jakarta.ws.rs.core.Response;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
-import java.util.Map;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
@@ -94,13 +94,26 @@ public class AccessGrantResource {
         if (request == null) {
             return problem(400, "PT-GRANT-400", "a JSON body with kind, subject and target is required");
         }
+        AccessIndex.Kind kind = null;
+        if (request.kind() != null) {
+            try {
+                kind = AccessIndex.Kind.valueOf(request.kind());
+            } catch (IllegalArgumentException e) {
+                return problem(400, "PT-GRANT-400", "kind must be MEMBERSHIP or CUSTODIAN");
+            }
+        }
+        Instant until;
         try {
-            AccessIndex.Kind kind = request.kind() == null ? null : AccessIndex.Kind.valueOf(request.kind());
-            Instant until = request.validUntil() == null ? null : Instant.parse(request.validUntil());
+            until = request.validUntil() == null ? null : Instant.parse(request.validUntil());
+        } catch (DateTimeParseException e) {
+            return problem(400, "PT-GRANT-400", "validUntil must be an ISO-8601 instant, e.g. 2027-01-01T00:00:00Z");
+        }
+        try {
             AccessGrantRecord record =
                     grants.grant(kind, request.subject(), request.target(), until, token.getSubject());
             return Response.status(201).entity(GrantView.of(record)).build();
-        } catch (IllegalArgumentException | DateTimeParseException e) {
+        } catch (IllegalArgumentException e) {
+            // AccessGrants words these for the client: what is missing or malformed, no internals
             return problem(400, "PT-GRANT-400", e.getMessage());
         }
     }
@@ -115,9 +128,6 @@ public class AccessGrantResource {
     }
 
     static Response problem(int status, String code, String message) {
-        return Response.status(status)
-                .type(MediaType.APPLICATION_JSON)
-                .entity(Map.of("code", code, "message", message))
-                .build();
+        return ApiErrors.problem(status, code, message);
     }
 }

@@ -122,7 +122,7 @@ public class ConsentLedger {
                         "Consent: the terms of a consent recorded on the chain cannot change; revoke it (status"
                                 + " inactive) and write a new one");
             }
-            if (REVOKING.contains(status)) {
+            if (status != null && REVOKING.contains(status)) {
                 if (record.requested == ConsentRecord.Requested.ACTIVE) {
                     revoke(record);
                 }

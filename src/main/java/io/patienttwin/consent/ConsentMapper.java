@@ -167,8 +167,13 @@ public final class ConsentMapper {
             return null;
         }
         Consent.provisionActorComponent actor = provision.getActorFirstRep();
-        IIdType reference = actor.getReference().getReferenceElement();
-        if (!GRANTEE_TYPES.contains(reference.getResourceType()) || !reference.hasIdPart() || reference.hasBaseUrl()) {
+        IIdType reference = actor == null || actor.getReference() == null
+                ? new org.hl7.fhir.r4.model.IdType()
+                : actor.getReference().getReferenceElement();
+        if (reference.getResourceType() == null
+                || !GRANTEE_TYPES.contains(reference.getResourceType())
+                || !reference.hasIdPart()
+                || reference.hasBaseUrl()) {
             problems.add("Consent.provision.actor.reference: must be a relative reference to a Practitioner,"
                     + " PractitionerRole, Organization, CareTeam or Device");
             return null;

@@ -33,7 +33,10 @@ import java.util.stream.Stream;
  * <p>Usage: {@code java -cp 'target/quarkus-app/app/*:target/quarkus-app/lib/main/*'
  * io.patienttwin.fhir.BulkLoadCommand <folder> [base-url] [parallelism]}. A bearer token, when the server needs
  * one, comes from the environment variable {@code PATIENTTWIN_TOKEN} (never from the command line,
- * where other users of the machine could read it).
+ * where other users of the machine could read it). With {@code PATIENTTWIN_MANAGING_ORGANIZATION}
+ * ({@code Organization/x}) set, every Patient entry that names no managing organization is sent with
+ * that one: Synthea names none, and an EHR system writes only patients of organizations it is custodian
+ * of (the server refuses the others).
  */
 public final class BulkLoadCommand {
 
@@ -47,6 +50,7 @@ public final class BulkLoadCommand {
     private final String token;
     private final PrintStream out;
     private final int parallelism;
+    private final String managingOrganization;
 
     /** Totals of a finished load. */
     public record Summary(int files, long resources, Duration elapsed) {
@@ -60,10 +64,20 @@ public final class BulkLoadCommand {
      * @param parallelism how many patient Bundles load at once (2 keeps both cores of a small server busy)
      */
     public BulkLoadCommand(URI base, String token, PrintStream out, int parallelism) {
+        this(base, token, out, parallelism, null);
+    }
+
+    /**
+     * @param managingOrganization given to every Patient entry that names none ({@code Organization/x}), or
+     *     null to send the files as they are
+     */
+    public BulkLoadCommand(URI base, String token, PrintStream out, int parallelism, String managingOrganization) {
         this.base = base;
         this.token = token;
         this.out = out;
         this.parallelism = parallelism;
+        this.managingOrganization =
+                managingOrganization == null || managingOrganization.isBlank() ? null : managingOrganization;
     }
 
     public static void main(String[] args) throws Exception {
@@ -75,7 +89,12 @@ public final class BulkLoadCommand {
         URI base = URI.create(args.length > 1 ? args[1] : "http://localhost:8080/fhir");
         int parallelism = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         try {
-            new BulkLoadCommand(base, System.getenv("PATIENTTWIN_TOKEN"), System.out, parallelism)
+            new BulkLoadCommand(
+                            base,
+                            System.getenv("PATIENTTWIN_TOKEN"),
+                            System.out,
+                            parallelism,
+                            System.getenv("PATIENTTWIN_MANAGING_ORGANIZATION"))
                     .load(Path.of(args[0]));
         } catch (LoadFailedException e) {
             System.err.println(e.getMessage());
@@ -179,10 +198,79 @@ public final class BulkLoadCommand {
     }
 
     private long post(Path file) throws IOException, InterruptedException {
+        Path sent = managingOrganization == null ? file : withManagingOrganization(file, managingOrganization);
+        try {
+            return post(file, sent);
+        } finally {
+            if (!sent.equals(file)) {
+                Files.deleteIfExists(sent);
+            }
+        }
+    }
+
+    /**
+     * A copy of a Bundle file (streamed, never whole in memory) in which every entry's Patient that names
+     * no managing organization names {@code organization}.
+     */
+    static Path withManagingOrganization(Path file, String organization) throws IOException {
+        Path copy = Files.createTempFile("bulk-load-", ".json");
+        try (InputStream in = Files.newInputStream(file);
+                JsonParser parser = JSON.createParser(in);
+                com.fasterxml.jackson.core.JsonGenerator generator = JSON.createGenerator(
+                        Files.newOutputStream(copy), com.fasterxml.jackson.core.JsonEncoding.UTF8)) {
+            // names[d]: the field whose value opened depth d; an entry's resource is the object at depth 4
+            String[] names = new String[8];
+            String field = null;
+            int depth = 0;
+            boolean patient = false;
+            boolean managed = false;
+            for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
+                if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
+                    depth++;
+                    if (depth < names.length) {
+                        names[depth] = field;
+                    }
+                    if (depth == 4) {
+                        patient = false;
+                        managed = false;
+                    }
+                } else if (token == JsonToken.END_OBJECT && depth == 4 && entryResource(names) && patient && !managed) {
+                    generator.writeObjectFieldStart("managingOrganization");
+                    generator.writeStringField("reference", organization);
+                    generator.writeEndObject();
+                }
+                if (token == JsonToken.FIELD_NAME) {
+                    field = parser.currentName();
+                    if (depth == 4 && entryResource(names)) {
+                        managed |= field.equals("managingOrganization");
+                        if (field.equals("resourceType")) {
+                            generator.copyCurrentEvent(parser);
+                            parser.nextToken();
+                            patient = "Patient".equals(parser.getText());
+                        }
+                    }
+                }
+                generator.copyCurrentEvent(parser);
+                if (token == JsonToken.END_OBJECT || token == JsonToken.END_ARRAY) {
+                    depth--;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(copy);
+            throw e;
+        }
+        return copy;
+    }
+
+    private static boolean entryResource(String[] names) {
+        return "entry".equals(names[2]) && "resource".equals(names[4]);
+    }
+
+    private long post(Path file, Path sent) throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(base)
                 .header("Content-Type", "application/fhir+json; charset=UTF-8")
                 .header("Accept", "application/fhir+json")
-                .POST(HttpRequest.BodyPublishers.ofFile(file));
+                .POST(HttpRequest.BodyPublishers.ofFile(sent));
         if (token != null && !token.isBlank()) {
             request.header("Authorization", "Bearer " + token);
         }

@@ -27,6 +27,7 @@ import org.hl7.fhir.r4.model.Bundle.BundleType;
 import org.hl7.fhir.r4.model.Bundle.HTTPVerb;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Resource;
 
 /**
@@ -46,6 +47,7 @@ public class BundleProcessor {
     private final FhirContext fhirContext;
     private final FhirConfig config;
     private final FhirErrorInterceptor errors;
+    private final CurrentReader currentReader;
 
     public BundleProcessor(
             ResourceStore store,
@@ -55,7 +57,8 @@ public class BundleProcessor {
             SearchRequests searchRequests,
             FhirContext fhirContext,
             FhirConfig config,
-            FhirErrorInterceptor errors) {
+            FhirErrorInterceptor errors,
+            CurrentReader currentReader) {
         this.store = store;
         this.reader = reader;
         this.writes = writes;
@@ -64,6 +67,7 @@ public class BundleProcessor {
         this.fhirContext = fhirContext;
         this.config = config;
         this.errors = errors;
+        this.currentReader = currentReader;
     }
 
     /**
@@ -106,12 +110,34 @@ public class BundleProcessor {
         BundleEntryComponent[] responses = new BundleEntryComponent[entries.size()];
         for (Entry e : entries) {
             if (e.method() == HTTPVerb.DELETE) {
-                writes.beforeDelete(e.type(), e.id());
+                String id =
+                        e.id() != null ? e.id() : conditionalMatch(e, e.query()).orElse(null);
+                if (id == null) {
+                    responses[e.index() - firstIndex] = notFound();
+                    continue;
+                }
+                writes.beforeDelete(e.type(), id);
                 responses[e.index() - firstIndex] =
-                        writeResponse(store.delete(e.type(), e.id(), ifMatch(e)), HTTPVerb.DELETE);
+                        writeResponse(store.delete(e.type(), id, ifMatch(e)), HTTPVerb.DELETE);
                 store.flushIfAtLeast(config.writeChunkSize());
             }
         }
+        // A conditional update writes the one match the writer may see, else creates.
+        for (int i = 0; i < entries.size(); i++) {
+            Entry e = entries.get(i);
+            if (e.method() == HTTPVerb.PUT && e.id() == null) {
+                String bodyId = e.entry().getResource().getIdElement().getIdPart();
+                boolean ownId = bodyId != null && !bodyId.startsWith("urn:");
+                java.util.Optional<String> match = conditionalMatch(e, e.query());
+                if (match.isPresent() && ownId && !bodyId.equals(match.get())) {
+                    throw new InvalidRequestException("PT-FHIR-400-ID: entry " + e.index() + ": resource id '" + bodyId
+                            + "' does not match the resource the criteria select");
+                }
+                String id = match.orElse(ownId ? bodyId : ResourceStore.newId());
+                entries.set(i, new Entry(e.index(), e.entry(), e.method(), e.type(), id, null, e.query()));
+            }
+        }
+        requireDistinctTargets(entries);
         // Conditional creates and conditional references search the store as the deletes left it.
         store.flushIfAtLeast(1);
         Map<String, String> resolved = new HashMap<>();
@@ -141,6 +167,13 @@ public class BundleProcessor {
                 remember(resolved, e.entry().getFullUrl(), e.type() + "/" + id);
             } else if (e.method() == HTTPVerb.PUT) {
                 remember(resolved, e.entry().getFullUrl(), e.type() + "/" + e.id());
+            }
+        }
+        for (Entry e : entries) {
+            boolean written =
+                    (e.method() == HTTPVerb.POST && !existing.containsKey(e.index())) || e.method() == HTTPVerb.PUT;
+            if (written && e.entry().getResource() instanceof Patient patient) {
+                store.expectPatient(e.method() == HTTPVerb.POST ? assignedIds.get(e.index()) : e.id(), patient);
             }
         }
         Map<String, String> conditionalTargets = new HashMap<>();
@@ -178,19 +211,28 @@ public class BundleProcessor {
 
     /** The id of the one resource matching a conditional create, null if none; several are a 412. */
     private String singleMatch(Entry e, String ifNoneExist) {
-        List<String> matches = reader.matchingIds(searchRequests.fromConditionalUrl(e.type(), ifNoneExist), 2);
+        return conditionalMatch(e, ifNoneExist).orElse(null);
+    }
+
+    /**
+     * The one resource matching an entry's conditional criteria among those the writer may read, empty
+     * for none; several are a 412.
+     */
+    private java.util.Optional<String> conditionalMatch(Entry e, String criteria) {
+        List<String> matches = reader.matchingIds(
+                CurrentReader.contextOf(currentReader), searchRequests.fromConditionalUrl(e.type(), criteria), 2);
         if (matches.size() > 1) {
-            throw new PreconditionFailedException("PT-FHIR-412-CONDITIONAL: entry " + e.index() + ": " + ifNoneExist
+            throw new PreconditionFailedException("PT-FHIR-412-CONDITIONAL: entry " + e.index() + ": " + criteria
                     + " matches more than one " + e.type());
         }
-        return matches.isEmpty() ? null : matches.get(0);
+        return matches.stream().findFirst();
     }
 
     /** A transaction must not write one resource twice (R4 http.html#trules). */
     private static void requireDistinctTargets(List<Entry> entries) {
         Map<String, Integer> writers = new HashMap<>();
         for (Entry e : entries) {
-            if (e.method() == HTTPVerb.PUT || e.method() == HTTPVerb.DELETE) {
+            if ((e.method() == HTTPVerb.PUT || e.method() == HTTPVerb.DELETE) && e.id() != null) {
                 Integer other = writers.putIfAbsent(e.type() + "/" + e.id(), e.index());
                 if (other != null) {
                     throw new InvalidRequestException("PT-FHIR-400-BUNDLE: entries " + other + " and " + e.index()
@@ -261,9 +303,13 @@ public class BundleProcessor {
         }
         switch (method) {
             case PUT -> {
-                if (id == null) {
-                    throw new InvalidRequestException("PT-FHIR-400-BUNDLE: entry " + index
-                            + ": PUT needs Type/id (conditional update is not supported)");
+                if (id == null && query == null) {
+                    throw new InvalidRequestException(
+                            "PT-FHIR-400-BUNDLE: entry " + index + ": PUT needs Type/id or Type?criteria");
+                }
+                if (id != null && query != null) {
+                    throw new InvalidRequestException(
+                            "PT-FHIR-400-BUNDLE: entry " + index + ": PUT " + url + " names both an id and criteria");
                 }
                 if (!entry.hasResource()
                         || !fhirContext.getResourceType(entry.getResource()).equals(type)) {
@@ -277,12 +323,17 @@ public class BundleProcessor {
                 }
             }
             case DELETE -> {
-                if (id == null) {
-                    throw new InvalidRequestException("PT-FHIR-400-BUNDLE: entry " + index
-                            + ": DELETE needs Type/id (conditional delete is not supported)");
+                if (id == null && query == null) {
+                    throw new InvalidRequestException(
+                            "PT-FHIR-400-BUNDLE: entry " + index + ": DELETE needs Type/id or Type?criteria");
                 }
+                if (id != null && query != null) {
+                    throw new InvalidRequestException("PT-FHIR-400-BUNDLE: entry " + index + ": DELETE " + url
+                            + " names both an id and criteria");
+                }
+                requireNoBody(index, method, entry);
             }
-            case GET, HEAD -> {}
+            case GET, HEAD -> requireNoBody(index, method, entry);
             default -> throw new InvalidRequestException(
                     "PT-FHIR-400-BUNDLE: entry " + index + ": method " + method.toCode() + " is not supported");
         }
@@ -294,6 +345,23 @@ public class BundleProcessor {
                 id,
                 versioned ? segments[3] : null,
                 query);
+    }
+
+    /**
+     * A DELETE or GET entry carries no resource: one that does is refused rather than guessed at (its
+     * body could name another type than its URL, and a check on the body would decide the wrong thing).
+     */
+    private static void requireNoBody(int index, HTTPVerb method, BundleEntryComponent entry) {
+        if (entry.hasResource()) {
+            throw new InvalidRequestException("PT-FHIR-400-BUNDLE: entry " + index + ": a " + method.toCode()
+                    + " entry must not carry a resource");
+        }
+    }
+
+    private static BundleEntryComponent notFound() {
+        BundleEntryComponent entry = new BundleEntryComponent();
+        entry.getResponse().setStatus("404 Not Found");
+        return entry;
     }
 
     private void rewriteReferences(Entry e, Map<String, String> resolved, Map<String, String> conditionalTargets) {
@@ -323,7 +391,10 @@ public class BundleProcessor {
             throw new InvalidRequestException("PT-FHIR-400-REFERENCE: entry " + e.index() + ": conditional reference "
                     + url + " names no resource type");
         }
-        List<String> matches = reader.matchingIds(searchRequests.fromConditionalUrl(type, url), 2);
+        // Gated like a search: a match the writer may not read is no match, so the answer is the same
+        // whether hidden resources match or not.
+        List<String> matches = reader.matchingIds(
+                CurrentReader.contextOf(currentReader), searchRequests.fromConditionalUrl(type, url), 2);
         if (matches.size() != 1) {
             throw new PreconditionFailedException(
                     "PT-FHIR-412-REFERENCE: entry " + e.index() + ": conditional reference " + url + " matches "
@@ -412,7 +483,8 @@ public class BundleProcessor {
         }
     }
 
-    private static String stripBase(String url) {
+    /** A Bundle entry's request URL relative to the server base ({@code Type/id}, {@code Type?query}). */
+    static String stripBase(String url) {
         if (url.startsWith("http://") || url.startsWith("https://")) {
             int fhir = url.indexOf("/fhir/");
             return fhir >= 0 ? url.substring(fhir + 6) : url.substring(url.indexOf('/', url.indexOf("//") + 2) + 1);

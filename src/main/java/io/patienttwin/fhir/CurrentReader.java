@@ -16,9 +16,20 @@ import java.util.Optional;
 public class CurrentReader {
 
     private ReadContext context;
+    private String serverBase;
 
     public void set(ReadContext context) {
         this.context = context;
+    }
+
+    /** The base URL the client addressed this server by ({@code http://host/fhir}), for FHIR requests. */
+    void setServerBase(String serverBase) {
+        this.serverBase = serverBase;
+    }
+
+    /** The base URL of the current FHIR request, or null outside one (portal, startup). */
+    String serverBase() {
+        return Arc.container().requestContext().isActive() ? serverBase : null;
     }
 
     /**
@@ -31,6 +42,19 @@ public class CurrentReader {
 
     Optional<Principal> principal() {
         return Optional.ofNullable(context).map(ReadContext::principal);
+    }
+
+    /**
+     * The current request's context when a request with a principal is under way; empty for work done
+     * outside any request, as {@link #principalOf(CurrentReader)}.
+     */
+    static Optional<ReadContext> contextOf(CurrentReader reader) {
+        return Arc.container().requestContext().isActive() ? reader.contextIfSet() : Optional.empty();
+    }
+
+    /** A method, not a field read: {@code reader} is a client proxy of the request's instance. */
+    Optional<ReadContext> contextIfSet() {
+        return Optional.ofNullable(context);
     }
 
     /** The current request's context. */

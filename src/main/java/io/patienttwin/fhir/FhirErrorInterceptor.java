@@ -6,6 +6,7 @@ import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import io.patienttwin.audit.AuditUnavailableException;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -53,6 +54,14 @@ public class FhirErrorInterceptor {
                         "PT-STORE-409: a concurrent write to the same resource won; retry the request");
             }
         }
+        if (thrownParsingTheRequest(exception)) {
+            // HAPI's parser fails with other exceptions than DataFormatException on some malformed input
+            // (an empty resourceType, a null Bundle entry resource): still the client's mistake
+            LOG.debugf(
+                    exception, "Unparseable request body on %s %s", request.getRequestType(), request.getCompleteUrl());
+            return new InvalidRequestException(
+                    "PT-FHIR-400-PARSE: the body is not a FHIR resource this server can read");
+        }
         String incident = UUID.randomUUID().toString();
         LOG.errorf(
                 exception,
@@ -61,5 +70,31 @@ public class FhirErrorInterceptor {
                 request.getCompleteUrl(),
                 incident);
         return new InternalErrorException("PT-500: internal error, incident " + incident);
+    }
+
+    /**
+     * Whether the root failure was thrown by HAPI's parser while the endpoint parsed the request body:
+     * no PatientTwin frame between the throw and the parser, and the first PatientTwin frame below the
+     * parser is the servlet filter (the request's entry), not code of ours parsing stored data.
+     */
+    static boolean thrownParsingTheRequest(Throwable exception) {
+        Throwable root = exception;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        StackTraceElement[] frames = root.getStackTrace();
+        int parser = -1;
+        for (int i = 0; i < frames.length; i++) {
+            String type = frames[i].getClassName();
+            if (parser < 0 && type.startsWith("io.patienttwin.")) {
+                return false;
+            }
+            if (parser < 0 && type.startsWith("ca.uhn.fhir.parser.")) {
+                parser = i;
+            } else if (parser >= 0 && type.startsWith("io.patienttwin.")) {
+                return type.equals(FhirRequestFilter.class.getName());
+            }
+        }
+        return false;
     }
 }

@@ -20,7 +20,8 @@ import org.hl7.fhir.r4.model.OperationOutcome;
 
 /**
  * Checks every /fhir request before HAPI sees it. An unknown resource type is a 400 (HAPI alone would
- * answer 404). {@code twin.fhir.max-request-size} is enforced with a FHIR answer: a declared
+ * answer 404); a parameter with a NUL character or an unpaired surrogate is a 400 ({@code
+ * PT-FHIR-400-TEXT}). {@code twin.fhir.max-request-size} is enforced with a FHIR answer: a declared
  * Content-Length over the limit is refused before any byte is read, and a chunked body is counted
  * while HAPI reads it.
  */
@@ -40,6 +41,23 @@ public class FhirRequestFilter extends HttpFilter {
         if (type != null && !RESOURCE_TYPES.contains(type)) {
             reply(response, 400, "not-supported", "PT-FHIR-400-TYPE: unknown resource type '" + type + "'");
             return;
+        }
+        for (java.util.Map.Entry<String, String[]> parameter :
+                request.getParameterMap().entrySet()) {
+            boolean storable = IncomingResources.storable(parameter.getKey());
+            for (String value : parameter.getValue()) {
+                storable &= IncomingResources.storable(value);
+            }
+            if (!storable) {
+                // a NUL or half a surrogate pair can match nothing stored, and PostgreSQL refuses it
+                reply(
+                        response,
+                        400,
+                        "invalid",
+                        "PT-FHIR-400-TEXT: a parameter of the request contains a NUL"
+                                + " character or an unpaired surrogate");
+                return;
+            }
         }
         long limit = limit();
         long declared = request.getContentLengthLong();

@@ -63,7 +63,17 @@ public class FhirServlet extends RestfulServer {
     SearchRequests searchRequests;
 
     public FhirServlet() {
-        super(FhirContext.forR4Cached());
+        super(requestContext());
+    }
+
+    /**
+     * The context the endpoint parses requests with: its own, strict one ({@link RequestParseErrors});
+     * the application's shared context stays lenient for what the store has written itself.
+     */
+    private static FhirContext requestContext() {
+        FhirContext context = FhirContext.forR4();
+        context.setParserErrorHandler(new RequestParseErrors());
+        return context;
     }
 
     @Override

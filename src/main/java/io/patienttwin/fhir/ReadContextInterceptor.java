@@ -11,6 +11,7 @@ import io.patienttwin.consent.Purpose;
 import io.patienttwin.fhir.store.AccessLog;
 import io.patienttwin.identity.Principal;
 import io.patienttwin.identity.PrincipalFactory;
+import io.patienttwin.policy.BreakGlassReason;
 import io.patienttwin.policy.ReadContext;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -23,7 +24,8 @@ import java.util.Optional;
  * {@code X-Purpose-Of-Use} (a v3 ActReason code, optionally {@code system|code}; TREAT when absent) and
  * {@code X-Break-Glass-Reason}. An unknown purpose is a 400 ({@code PT-POLICY-400-PURPOSE}); purpose
  * ETREAT by a principal without the break-glass permission is a 403 ({@code PT-POLICY-403-BREAK-GLASS}),
- * audited. Runs after the SMART scope check.
+ * audited; a break-glass reason outside {@link BreakGlassReason}'s bounds is a 400 ({@code
+ * PT-POLICY-400-BREAK-GLASS-REASON}). Runs after the SMART scope check.
  */
 @ApplicationScoped
 @Interceptor
@@ -54,13 +56,19 @@ public class ReadContextInterceptor {
             return; // refused by the SMART scope check already
         }
         Purpose purpose = purpose(request.getHeader(PURPOSE_HEADER));
-        ReadContext context =
-                new ReadContext(principal.get(), purpose, request.getHeader(BREAK_GLASS_HEADER), Instant.now());
+        String reason = request.getHeader(BREAK_GLASS_HEADER);
+        ReadContext context = new ReadContext(principal.get(), purpose, reason, Instant.now());
         if (purpose == Purpose.ETREAT && !principal.get().mayBreakGlass()) {
             log.denied(context, "break-glass", request.getRequestPath(), null, "DENY-BREAK-GLASS-NOT-PERMITTED");
             throw new ForbiddenOperationException("PT-POLICY-403-BREAK-GLASS: break-glass access is not permitted");
         }
+        if (reason != null && !reason.isBlank() && !BreakGlassReason.acceptable(reason)) {
+            throw new InvalidRequestException("PT-POLICY-400-BREAK-GLASS-REASON: " + BREAK_GLASS_HEADER
+                    + " must describe the emergency in " + BreakGlassReason.MIN + " to " + BreakGlassReason.MAX
+                    + " characters");
+        }
         reader.set(context);
+        reader.setServerBase(request.getFhirServerBase());
     }
 
     static Purpose purpose(String header) {

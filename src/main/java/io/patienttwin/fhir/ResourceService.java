@@ -38,6 +38,7 @@ public class ResourceService {
     private final ConsentLedger consentLedger;
     private final ConsentAuthors consentAuthors;
     private final CurrentReader currentReader;
+    private final IncomingResources incoming;
 
     public ResourceService(
             ResourceStore store,
@@ -49,7 +50,8 @@ public class ResourceService {
             ConsentMapper consents,
             ConsentLedger consentLedger,
             ConsentAuthors consentAuthors,
-            CurrentReader currentReader) {
+            CurrentReader currentReader,
+            IncomingResources incoming) {
         this.store = store;
         this.reader = reader;
         this.searchRequests = searchRequests;
@@ -60,23 +62,21 @@ public class ResourceService {
         this.consentLedger = consentLedger;
         this.consentAuthors = consentAuthors;
         this.currentReader = currentReader;
+        this.incoming = incoming;
     }
 
     /**
-     * Creates a resource; with {@code ifNoneExist} ({@code Type?criteria}) an existing single match is
-     * returned instead, and several matches are a 412.
+     * Creates a resource; with {@code ifNoneExist} ({@code Type?criteria}) an existing single match
+     * among what the writer may read is returned instead, and several such matches are a 412. A match
+     * the writer may not read counts as none ({@link GatedResourceReader#matchingIds}).
      */
     @Transactional
     public WriteOutcome create(IBaseResource resource, String ifNoneExist) {
         String type = fhirContext.getResourceType(resource);
         if (ifNoneExist != null && !ifNoneExist.isBlank()) {
-            List<String> matches = reader.matchingIds(searchRequests.fromConditionalUrl(type, ifNoneExist), 2);
-            if (matches.size() > 1) {
-                throw new PreconditionFailedException(
-                        "PT-FHIR-412-CONDITIONAL: " + ifNoneExist + " matches more than one " + type);
-            }
-            if (matches.size() == 1) {
-                return new WriteOutcome(type, matches.get(0), 0, null, false, false, null);
+            Optional<String> match = singleMatch(type, ifNoneExist);
+            if (match.isPresent()) {
+                return new WriteOutcome(type, match.get(), 0, null, false, false, null);
             }
         }
         String id = resource instanceof Consent ? ResourceStore.newId() : null;
@@ -99,10 +99,65 @@ public class ResourceService {
         return flushed(store.update(type, id, resource, expectedVersion));
     }
 
+    /**
+     * Conditional update ({@code PUT Type?criteria}): the one match among what the writer may read is
+     * updated; with none, the resource is created (under its own id when it carries one, which must not
+     * name an existing resource); several are a 412.
+     */
+    @Transactional
+    public WriteOutcome conditionalUpdate(String type, String criteria, IBaseResource resource) {
+        Optional<String> match = singleMatch(type, criteria);
+        String bodyId = resource.getIdElement().getIdPart();
+        if (match.isPresent()) {
+            if (bodyId != null && !bodyId.equals(match.get())) {
+                throw new InvalidRequestException(
+                        "PT-FHIR-400-ID: resource id '" + bodyId + "' does not match the resource the criteria select");
+            }
+            resource.setId(type + "/" + match.get());
+            prepare(resource, match.get());
+            return flushed(store.update(type, match.get(), resource, null));
+        }
+        if (bodyId != null) {
+            // an update under the client's id: the write gate decides on what is stored there, if anything
+            prepare(resource, bodyId);
+            return flushed(store.update(type, bodyId, resource, null));
+        }
+        String id = resource instanceof Consent ? ResourceStore.newId() : null;
+        prepare(resource, id, true);
+        return flushed(store.create(resource, id));
+    }
+
     @Transactional
     public WriteOutcome delete(String type, String id, Long expectedVersion) {
         beforeDelete(type, id);
         return flushed(store.delete(type, id, expectedVersion));
+    }
+
+    /**
+     * Conditional delete ({@code DELETE Type?criteria}): the one match among what the writer may read is
+     * deleted; none deletes nothing; several are a 412 (this server deletes one resource at a time).
+     */
+    @Transactional
+    public WriteOutcome conditionalDelete(String type, String criteria) {
+        Optional<String> match = singleMatch(type, criteria);
+        if (match.isEmpty()) {
+            return new WriteOutcome(type, null, 0, java.time.Instant.now(), false, false, null);
+        }
+        return delete(type, match.get(), null);
+    }
+
+    /**
+     * The one resource matching conditional criteria among what the writer may read, empty for none;
+     * several are a 412 {@code PT-FHIR-412-CONDITIONAL}.
+     */
+    Optional<String> singleMatch(String type, String criteria) {
+        List<String> matches = reader.matchingIds(
+                CurrentReader.contextOf(currentReader), searchRequests.fromConditionalUrl(type, criteria), 2);
+        if (matches.size() > 1) {
+            throw new PreconditionFailedException(
+                    "PT-FHIR-412-CONDITIONAL: " + criteria + " matches more than one " + type);
+        }
+        return matches.stream().findFirst();
     }
 
     /**
@@ -118,6 +173,7 @@ public class ResourceService {
      * (a create), so nothing is stored under it and nothing needs looking up.
      */
     void prepare(IBaseResource resource, String id, boolean fresh) {
+        incoming.prepare(resource, currentReader.serverBase());
         validateOnWrite(resource);
         if (resource instanceof Consent consent) {
             consentAuthors.checkWrite(

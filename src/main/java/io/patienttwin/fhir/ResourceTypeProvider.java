@@ -73,24 +73,32 @@ public class ResourceTypeProvider implements IResourceProvider {
     public MethodOutcome update(
             @IdParam IIdType id, @ResourceParam IBaseResource resource, @ConditionalUrlParam String conditional) {
         if (conditional != null) {
-            throw new InvalidRequestException("PT-FHIR-400-CONDITIONAL: conditional update is not supported");
+            return outcome(writes.conditionalUpdate(typeName, conditional, resource));
+        }
+        if (id == null || !id.hasIdPart()) {
+            throw new InvalidRequestException(
+                    "PT-FHIR-400-TARGET: PUT needs " + typeName + "/{id} or " + typeName + "?criteria");
         }
         return outcome(writes.update(typeName, id.getIdPart(), resource, expectedVersion(id)));
     }
 
     @Delete
     public MethodOutcome delete(@IdParam IIdType id, @ConditionalUrlParam String conditional) {
-        if (conditional != null) {
-            throw new InvalidRequestException("PT-FHIR-400-CONDITIONAL: conditional delete is not supported");
+        if (conditional == null && (id == null || !id.hasIdPart())) {
+            throw new InvalidRequestException("PT-FHIR-400-TARGET: DELETE needs " + typeName + "/{id} or " + typeName
+                    + "?criteria; this server does not delete a whole type");
         }
-        WriteOutcome deleted = writes.delete(typeName, id.getIdPart(), expectedVersion(id));
-        MethodOutcome outcome =
-                new MethodOutcome(new IdType(typeName, id.getIdPart(), Long.toString(deleted.version())));
+        WriteOutcome deleted = conditional != null
+                ? writes.conditionalDelete(typeName, conditional)
+                : writes.delete(typeName, id.getIdPart(), expectedVersion(id));
+        String target = deleted.id() == null ? conditional : typeName + "/" + deleted.id();
+        MethodOutcome outcome = deleted.id() == null
+                ? new MethodOutcome()
+                : new MethodOutcome(new IdType(typeName, deleted.id(), Long.toString(deleted.version())));
         outcome.setOperationOutcome(OperationOutcomes.information(
                 deleted.changed()
-                        ? "PT-FHIR-200-DELETED: " + typeName + "/" + id.getIdPart() + " deleted"
-                        : "PT-FHIR-200-NOTHING-DELETED: " + typeName + "/" + id.getIdPart()
-                                + " did not exist or was already deleted"));
+                        ? "PT-FHIR-200-DELETED: " + target + " deleted"
+                        : "PT-FHIR-200-NOTHING-DELETED: " + target + " did not exist or was already deleted"));
         return outcome;
     }
 

@@ -93,25 +93,40 @@ public class SmartScopeInterceptor {
             Bundle.HTTPVerb method = entry.getRequest().getMethod();
             String url = entry.getRequest().getUrl() == null
                     ? ""
-                    : entry.getRequest().getUrl();
+                    : BundleProcessor.stripBase(entry.getRequest().getUrl());
             String path = url.contains("?") ? url.substring(0, url.indexOf('?')) : url;
             String[] segments = path.split("/");
-            String type = entry.hasResource() ? entry.getResource().fhirType() : segments[0];
             if (method == null) {
                 continue; // refused with 400 by the Bundle processor
             }
-            needs.add(
-                    switch (method) {
-                        case POST -> new Need(type, Interaction.CREATE);
-                        case PUT, PATCH -> new Need(type, Interaction.UPDATE);
-                        case DELETE -> new Need(type, Interaction.DELETE);
-                        case GET, HEAD -> new Need(
-                                type,
-                                segments.length > 1 && !url.contains("?") ? Interaction.READ : Interaction.SEARCH);
-                        default -> new Need("*", Interaction.DELETE);
-                    });
+            // The type an entry acts on is its URL's; a POST names it by its body (the Bundle processor
+            // refuses a URL of another type), and a body on a DELETE or GET is refused with 400. Where a
+            // body names another type than the URL, both are checked, so neither can stand in for the other.
+            String type = method == Bundle.HTTPVerb.POST && entry.hasResource()
+                    ? entry.getResource().fhirType()
+                    : segments[0].isEmpty() ? "*" : segments[0];
+            Interaction interaction = interactionOf(method, segments, url);
+            if (interaction == null) {
+                needs.add(new Need("*", Interaction.DELETE)); // refused by the Bundle processor too
+                continue;
+            }
+            needs.add(new Need(type, interaction));
+            if (entry.hasResource() && !entry.getResource().fhirType().equals(type)) {
+                needs.add(new Need(entry.getResource().fhirType(), interaction));
+            }
         }
         return needs;
+    }
+
+    /** The interaction of an entry's method; null for a method the server does not take in a Bundle. */
+    private static Interaction interactionOf(Bundle.HTTPVerb method, String[] segments, String url) {
+        return switch (method) {
+            case POST -> Interaction.CREATE;
+            case PUT, PATCH -> Interaction.UPDATE;
+            case DELETE -> Interaction.DELETE;
+            case GET, HEAD -> segments.length > 1 && !url.contains("?") ? Interaction.READ : Interaction.SEARCH;
+            default -> null;
+        };
     }
 
     private static void deny(String reason) {

@@ -4,7 +4,8 @@ package io.patienttwin.policy;
  * One read of one resource the gate asks about: who reads (the {@link ReadContext}), what interaction, and the facts
  * of the data the store holds about it, taken from the resource's row.
  *
- * @param interaction the FHIR interaction (read, vread, search-type, history-instance, everything, …)
+ * @param interaction the FHIR interaction (read, vread, search-type, history-instance, everything, …;
+ *     for a write: create, update or delete)
  * @param resourceType the resource type read
  * @param patientId the patient whose compartment the resource belongs to, or null when it belongs to none
  * @param sensitivity the bits a consent must cover: the resource's data category and its sensitive

@@ -20,6 +20,15 @@ import java.util.Optional;
  * AuditEvent) are for compliance officers and the patient only. No I/O; thread-safe; a few
  * microseconds a call.
  *
+ * <p>Writes ({@link #decideWrite}) are decided side by side, on the stored version a write replaces or
+ * deletes and on the new version it stores: a patient writes in her own compartment only; an EHR
+ * system only in the compartments of patients whose managing organization it is custodian of (a new
+ * Patient only into such an organization; moving a patient needs a grant for both); an administrator
+ * writes consents (who may write which consent is also checked by {@code consent.ConsentAuthors});
+ * clinicians and compliance officers write no patient's data. Resources of no patient compartment are
+ * written by whoever holds the SMART scope; the store refuses a resource of a patient-compartment type
+ * whose patient it cannot resolve before it asks.
+ *
  * <p>Reason codes, as written to the audit trail:
  *
  * <ul>
@@ -29,7 +38,11 @@ import java.util.Optional;
  *   <li>deny: {@code DENY-GOVERNANCE}, {@code DENY-NOT-SELF}, {@code DENY-CHAIN-UNTRUSTED}, {@code
  *       DENY-NO-CONSENT}, {@code DENY-CONSENT-EXPIRED}, {@code DENY-PURPOSE}, {@code DENY-LABEL}, {@code
  *       DENY-CATEGORY}, {@code DENY-NO-CUSTODIAN-GRANT}, {@code DENY-BREAK-GLASS-NOT-PERMITTED}, {@code
- *       DENY-BREAK-GLASS-NO-REASON}, {@code DENY-NO-CLINICAL-ACCESS}.
+ *       DENY-BREAK-GLASS-NO-REASON}, {@code DENY-NO-CLINICAL-ACCESS}, {@code DENY-NO-COMPARTMENT} (a resource of
+ *       a patient-compartment type that names no patient: nobody's, so nobody's to read);
+ *   <li>writes: {@code PERMIT-SELF}, {@code PERMIT-CUSTODIAN}, {@code PERMIT-ADMIN-CONSENT}, {@code
+ *       PERMIT-NO-COMPARTMENT}; {@code DENY-NOT-SELF}, {@code DENY-NO-CUSTODIAN-GRANT}, {@code
+ *       DENY-CHAIN-UNTRUSTED}, {@code DENY-AUDIT-READ-ONLY}, {@code DENY-NO-WRITE-ACCESS}.
  * </ul>
  */
 @ApplicationScoped
@@ -68,7 +81,10 @@ public class ConsentPolicyDecisionPoint implements PolicyDecisionPoint {
             return isSelf(principal, patientId) ? Decision.permit("PERMIT-SELF") : Decision.deny("DENY-GOVERNANCE");
         }
         if (patientId == null) {
-            return Decision.permit("PERMIT-NO-COMPARTMENT");
+            // patient data that names no patient is nobody's: never let out (the store refuses to write it)
+            return PatientCompartment.contains(request.resourceType())
+                    ? Decision.deny("DENY-NO-COMPARTMENT")
+                    : Decision.permit("PERMIT-NO-COMPARTMENT");
         }
         switch (principal.kind()) {
             case PATIENT:
@@ -83,6 +99,32 @@ public class ConsentPolicyDecisionPoint implements PolicyDecisionPoint {
                 // compliance officers and administrators name no FHIR user a consent could grant
                 return Decision.deny("DENY-NO-CLINICAL-ACCESS");
         }
+    }
+
+    @Override
+    public Decision decideWrite(AccessRequest request) {
+        decisions.increment();
+        Principal principal = request.context().principal();
+        String patientId = request.patientId();
+        if ("AuditEvent".equals(request.resourceType())) {
+            return Decision.deny("DENY-AUDIT-READ-ONLY");
+        }
+        if (patientId == null) {
+            // the store has refused a patient-compartment type without a patient; a Consent names one
+            return "Consent".equals(request.resourceType())
+                    ? Decision.deny("DENY-NO-WRITE-ACCESS")
+                    : Decision.permit("PERMIT-NO-COMPARTMENT");
+        }
+        return switch (principal.kind()) {
+            case PATIENT -> isSelf(principal, patientId)
+                    ? Decision.permit("PERMIT-SELF")
+                    : Decision.deny("DENY-NOT-SELF");
+            case SYSTEM -> custodian(principal, request, request.context().at());
+            case ADMIN -> "Consent".equals(request.resourceType())
+                    ? Decision.permit("PERMIT-ADMIN-CONSENT")
+                    : Decision.deny("DENY-NO-WRITE-ACCESS");
+            default -> Decision.deny("DENY-NO-WRITE-ACCESS");
+        };
     }
 
     @Override
@@ -153,7 +195,7 @@ public class ConsentPolicyDecisionPoint implements PolicyDecisionPoint {
         if (open.isPresent()) {
             return Decision.permit("PERMIT-BREAK-GLASS", List.of(open.get().sessionId()), 0);
         }
-        if (context.breakGlassReason() == null) {
+        if (!BreakGlassReason.acceptable(context.breakGlassReason())) {
             return Decision.deny("DENY-BREAK-GLASS-NO-REASON");
         }
         return new Decision(true, "PERMIT-BREAK-GLASS", List.of(), 0, true);

@@ -106,7 +106,7 @@ public final class Sensitivity {
 
     private static DataCategory observationCategory(Observation observation) {
         for (Coding coding : observation.getCode().getCoding()) {
-            if (GENOTYPE_CODES.contains(coding.getCode())) {
+            if (coding.getCode() != null && GENOTYPE_CODES.contains(coding.getCode())) {
                 return DataCategory.GENOMICS;
             }
         }

@@ -33,6 +33,11 @@ public class UngatedPolicyDecisionPoint implements PolicyDecisionPoint {
     }
 
     @Override
+    public Decision decideWrite(AccessRequest request) {
+        return Decision.permit("UNGATED-BENCHMARK");
+    }
+
+    @Override
     public ReadScope scope(ReadContext context) {
         return new ReadScope(true, true, null, List.of(), 0, context.at().getEpochSecond(), List.of(), List.of());
     }

@@ -3,6 +3,7 @@ package io.patienttwin.portal;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.patienttwin.consent.Purpose;
 import io.patienttwin.fhir.ReadService;
+import io.patienttwin.policy.BreakGlassReason;
 import io.patienttwin.twin.Series;
 import io.patienttwin.twin.Twin;
 import io.patienttwin.twin.TwinInput;
@@ -146,9 +147,12 @@ public class ClinicianPages {
             }
             String patientId = patientId(patient == null ? "" : patient.strip());
             String justification = reason == null ? "" : reason.strip();
-            if (justification.length() < 10) {
+            if (!BreakGlassReason.acceptable(justification)) {
                 throw new PortalException(
-                        400, "Justification needed", "Describe the emergency in at least 10 characters.");
+                        400,
+                        "Justification needed",
+                        "Describe the emergency in " + BreakGlassReason.MIN + " to " + BreakGlassReason.MAX
+                                + " characters.");
             }
             viewer.read(Purpose.ETREAT, justification);
             reads.read("Patient", patientId);

@@ -110,7 +110,7 @@ public final class TwinBuilder {
             }
         }
         derive(inputs);
-        boolean dialysis = conditions.stream().anyMatch(c -> DIALYSIS.contains(c.code()));
+        boolean dialysis = conditions.stream().anyMatch(c -> (c.code() != null && DIALYSIS.contains(c.code())));
         inputs.put(
                 "dialysis",
                 TwinInput.number(
@@ -119,7 +119,7 @@ public final class TwinBuilder {
                         "1",
                         null,
                         conditions.stream()
-                                .filter(c -> DIALYSIS.contains(c.code()))
+                                .filter(c -> (c.code() != null && DIALYSIS.contains(c.code())))
                                 .map(Twin.Coded::source)
                                 .toList(),
                         "1 when an active condition codes dialysis dependence (SNOMED)"));

@@ -21,6 +21,7 @@ public final class ConsentFixture {
      * {@code urn:uuid:} inside a transaction).
      */
     public static Consent forPatient(String patientReference) {
+        ensureStored(patientReference);
         Consent consent = valid();
         consent.setIdElement(null);
         consent.setPatient(new Reference(patientReference));
@@ -29,8 +30,21 @@ public final class ConsentFixture {
         return consent;
     }
 
+    /**
+     * In a running application, makes sure the patient a consent names exists (managed by the test
+     * custodian): a consent is part of its patient's record, which must be a patient of this server.
+     */
+    private static void ensureStored(String patientReference) {
+        if (patientReference.startsWith("Patient/")
+                && io.quarkus.arc.Arc.container() != null
+                && io.quarkus.arc.Arc.container().isRunning()) {
+            io.patienttwin.fhir.FhirTestSupport.ensurePatient(patientReference.substring("Patient/".length()));
+        }
+    }
+
     /** Patient/p1 lets Practitioner/alice read labs and vitals for treatment during 2026. */
     public static Consent valid() {
+        ensureStored("Patient/p1");
         Consent consent = new Consent();
         consent.setId("c1");
         consent.setStatus(Consent.ConsentState.PROPOSED);

@@ -1,5 +1,6 @@
 package io.patienttwin.fhir;
 
+import static io.patienttwin.fhir.FhirTestSupport.FHIR;
 import static io.patienttwin.fhir.FhirTestSupport.json;
 import static io.patienttwin.fhir.FhirTestSupport.newTag;
 import static io.patienttwin.fhir.FhirTestSupport.search;
@@ -36,6 +37,12 @@ class BulkLoadCommandTest {
     @TempDir
     Path folder;
 
+    @org.junit.jupiter.api.BeforeEach
+    void custodian() {
+        // the EHR system writes only patients of organizations it is custodian of
+        TestCustodian.ensure();
+    }
+
     @Test
     void loadsHospitalBundleBeforePatientBundlesAndReportsProgressPerFile() throws Exception {
         String tag = newTag();
@@ -71,6 +78,48 @@ class BulkLoadCommandTest {
                 .getIdElement()
                 .getIdPart();
         assertThat(stored.getPerformerFirstRep().getReference()).isEqualTo("Organization/" + organizationId);
+    }
+
+    @Test
+    void givesPatientsThatNameNoManagingOrganizationTheOneItIsToldOf() throws Exception {
+        String tag = newTag();
+        Bundle bundle = patientBundle(tag, "unused");
+        bundle.getEntry().remove(1); // no conditional reference to a hospital
+        Patient managedElsewhere = tagged(new Patient(), tag);
+        managedElsewhere.setManagingOrganization(new Reference("Organization/elsewhere"));
+        Path file = folder.resolve("Synthea_Patient.json");
+        // as Synthea writes it: no managing organization (FhirTestSupport.json would add one)
+        Files.writeString(file, FHIR.newJsonParser().encodeResourceToString(bundle));
+        Bundle both = bundle.copy();
+        both.addEntry()
+                .setResource(managedElsewhere)
+                .getRequest()
+                .setMethod(Bundle.HTTPVerb.POST)
+                .setUrl("Patient");
+        Path mixed = folder.resolve("mixed.json");
+        Files.writeString(mixed, FHIR.newJsonParser().encodeResourceToString(both));
+
+        Bundle rewritten = FHIR.newJsonParser()
+                .parseResource(
+                        Bundle.class,
+                        Files.readString(BulkLoadCommand.withManagingOrganization(mixed, TestCustodian.ORGANIZATION)));
+        assertThat(rewritten.getEntry())
+                .extracting(e ->
+                        ((Patient) e.getResource()).getManagingOrganization().getReference())
+                .containsExactly(TestCustodian.ORGANIZATION, "Organization/elsewhere");
+
+        Files.delete(mixed);
+        BulkLoadCommand.Summary summary = new BulkLoadCommand(
+                        URI.create(fhirBase.toString()),
+                        io.patienttwin.identity.Tokens.ehrSystem(),
+                        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                        1,
+                        TestCustodian.ORGANIZATION)
+                .load(folder);
+        assertThat(summary.resources()).isEqualTo(1);
+        Patient stored = (Patient)
+                search("Patient?_tag=" + tagParam(tag)).getEntryFirstRep().getResource();
+        assertThat(stored.getManagingOrganization().getReference()).isEqualTo(TestCustodian.ORGANIZATION);
     }
 
     @Test

@@ -213,7 +213,7 @@ class FhirBundleTest {
         create(patient(system, "twin"));
         create(patient(system, "twin"));
         Bundle tx = bundle(BundleType.TRANSACTION);
-        post(tx, observation(null).addIdentifier(identifier(observationSystem, "o")));
+        post(tx, observation(FhirTestSupport.subject()).addIdentifier(identifier(observationSystem, "o")));
         post(tx, patient(system, "twin")).getRequest().setIfNoneExist("identifier=" + system + "|twin");
 
         assertFails(tx, 412, "PT-FHIR-412-CONDITIONAL");
@@ -442,13 +442,13 @@ class FhirBundleTest {
         String system = newSystem();
         Bundle batch = bundle(BundleType.BATCH);
         post(batch, patient(system, "before"));
-        Observation huge = observation(null);
+        Observation huge = observation(FhirTestSupport.subject());
         huge.setValue(new org.hl7.fhir.r4.model.Quantity().setValue(new java.math.BigDecimal("1e30")));
         post(batch, huge);
-        Observation absurd = observation(null);
+        Observation absurd = observation(FhirTestSupport.subject());
         absurd.setValue(new org.hl7.fhir.r4.model.Quantity().setValue(new java.math.BigDecimal("1e400")));
         post(batch, absurd);
-        Observation tiny = observation(null);
+        Observation tiny = observation(FhirTestSupport.subject());
         tiny.setValue(new org.hl7.fhir.r4.model.Quantity().setValue(new java.math.BigDecimal("1e-300")));
         post(batch, tiny);
         post(batch, patient(system, "after"));

@@ -12,6 +12,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 
 import io.patienttwin.identity.Tokens;
+import io.quarkus.arc.Arc;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Enumerations.AdministrativeGender;
 import org.hl7.fhir.r4.model.HumanName;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.junit.jupiter.api.Test;
 
@@ -153,11 +155,16 @@ class FhirInteractionsTest {
     }
 
     @Test
-    void deleteOfAMissingResourceChangesNothing() {
-        fhir().delete("/fhir/Patient/never-" + UUID.randomUUID())
+    void deleteOfAMissingResourceChangesNothingAndTellsNothingOfAPatientsRecord() {
+        fhir().delete("/fhir/Organization/never-" + UUID.randomUUID())
                 .then()
                 .statusCode(200)
                 .body(containsString("PT-FHIR-200-NOTHING-DELETED"));
+        // a type that can belong to a patient answers as a forbidden delete does: existence is not disclosed
+        fhir().delete("/fhir/Patient/never-" + UUID.randomUUID())
+                .then()
+                .statusCode(403)
+                .body(containsString("PT-POLICY-403"));
     }
 
     @Test
@@ -271,6 +278,7 @@ class FhirInteractionsTest {
         assertThat(pretty).contains("\n  ");
         Patient xmlCreated = new Patient();
         xmlCreated.addName().setFamily("PostedAsXml");
+        xmlCreated.setManagingOrganization(new Reference(TestCustodian.ORGANIZATION));
         FhirTestSupport.authorized()
                 .contentType("application/fhir+xml; charset=UTF-8")
                 .body(FHIR.newXmlParser().encodeResourceToString(xmlCreated))
@@ -328,9 +336,26 @@ class FhirInteractionsTest {
             }
             IBaseResource resource = type.equals("Consent")
                     // an empty Consent is one PatientTwin cannot enforce: 422 (ConsentWriteTest)
-                    ? io.patienttwin.consent.ConsentFixture.valid()
+                    ? io.patienttwin.consent.ConsentFixture.forPatient(
+                            FhirTestSupport.subject().getReference())
                     : FHIR.getResourceDefinition(type).newInstance();
             ((Resource) resource).setIdElement(null);
+            if (Arc.container()
+                            .instance(io.patienttwin.fhir.store.SearchParameterRegistry.class)
+                            .get()
+                            .inPatientCompartment(type)
+                    && !type.equals("Patient")
+                    && !type.equals("Consent")) {
+                // part of a patient's record: without its patient it is refused, never stored as nobody's
+                Response orphan = fhir().body(json(resource)).post("/fhir/" + type);
+                if (orphan.statusCode() != 422 || !orphan.asString().contains("PT-FHIR-422-COMPARTMENT")) {
+                    failures.add(type + " without a patient " + orphan.statusCode());
+                }
+                if (!linkToPatient(resource, type)) {
+                    failures.add(type + ": no patient link could be set");
+                    continue;
+                }
+            }
             Response created = fhir().body(json(resource)).post("/fhir/" + type);
             if (created.statusCode() != 201) {
                 failures.add(type + " create " + created.statusCode());
@@ -348,6 +373,37 @@ class FhirInteractionsTest {
         }
         assertThat(FHIR.getResourceTypes()).hasSizeGreaterThan(140);
         assertThat(failures).isEmpty();
+    }
+
+    /**
+     * Sets the first patient link of a type's compartment parameters (e.g. {@code Observation.subject})
+     * to the test subject; false when none of their paths is a plain element path.
+     */
+    private static boolean linkToPatient(IBaseResource resource, String type) {
+        ca.uhn.fhir.util.FhirTerser terser = FHIR.newTerser();
+        for (String name : Arc.container()
+                .instance(io.patienttwin.fhir.store.SearchParameterRegistry.class)
+                .get()
+                .compartmentParams(type)) {
+            for (String path :
+                    FHIR.getResourceDefinition(type).getSearchParam(name).getPathsSplitForResourceType(type)) {
+                String element =
+                        path.replaceAll("\\.where\\(.*$", "").replace("(", "").replace(")", "");
+                if (!element.startsWith(type + ".") || element.contains(" ")) {
+                    continue;
+                }
+                try {
+                    Object added = terser.addElement(resource, element);
+                    if (added instanceof Reference reference) {
+                        reference.setReference(FhirTestSupport.subject().getReference());
+                        return true;
+                    }
+                } catch (RuntimeException notAnElementPath) {
+                    // try the next parameter
+                }
+            }
+        }
+        return false;
     }
 
     @Test

@@ -283,12 +283,16 @@ class FhirSearchTest {
     void referenceSearchMatchesByIdTypedReferenceAndTypeModifier() {
         String shared = "subject-" + UUID.randomUUID();
         put(new Patient(), shared);
-        put(new Group().setType(Group.GroupType.PERSON).setActual(true), shared);
+        put(new Group().setType(Group.GroupType.PERSON).setActual(true).addMember(member()), shared);
         String other = create(new Patient());
         String ofPatient = save(observation(coding(LOINC, "1")).setSubject(new Reference("Patient/" + shared)));
-        String ofGroup = save(observation(coding(LOINC, "1")).setSubject(new Reference("Group/" + shared)));
+        // clinical data always names a patient: the one about a group, and the one with no subject, by performer
+        String ofGroup = save(observation(coding(LOINC, "1"))
+                .setSubject(new Reference("Group/" + shared))
+                .addPerformer(FhirTestSupport.subject()));
         String ofOther = save(observation(coding(LOINC, "1")).setSubject(new Reference("Patient/" + other)));
-        String ofNobody = save(observation(coding(LOINC, "1")));
+        String ofNobody =
+                save(observation(coding(LOINC, "1")).setSubject(null).addPerformer(FhirTestSupport.subject()));
 
         assertMatches(find("Observation", "patient", shared), ofPatient);
         assertMatches(find("Observation", "subject", "Patient/" + shared), ofPatient);
@@ -435,9 +439,12 @@ class FhirSearchTest {
     @Test
     void includeWithATargetTypeFollowsOnlyReferencesToThatType() {
         String patient = create(new Patient());
-        String group = create(new Group().setType(Group.GroupType.PERSON).setActual(true));
+        String group = create(
+                new Group().setType(Group.GroupType.PERSON).setActual(true).addMember(member()));
         save(observation(coding(LOINC, "1")).setSubject(new Reference("Patient/" + patient)));
-        save(observation(coding(LOINC, "1")).setSubject(new Reference("Group/" + group)));
+        save(observation(coding(LOINC, "1"))
+                .setSubject(new Reference("Group/" + group))
+                .addPerformer(new Reference("Patient/" + patient)));
 
         assertThat(includedRefs(find("Observation", "_include", "Observation:subject:Patient")))
                 .containsExactly("Patient/" + patient);
@@ -626,6 +633,11 @@ class FhirSearchTest {
         return parse(response.asString(), Bundle.class);
     }
 
+    /** A Group is part of its members' records: it names at least one patient. */
+    private static Group.GroupMemberComponent member() {
+        return new Group.GroupMemberComponent(FhirTestSupport.subject());
+    }
+
     private static Coding coding(String system, String code) {
         return new Coding(system, code, null);
     }
@@ -635,7 +647,10 @@ class FhirSearchTest {
         for (Coding coding : codings) {
             code.addCoding(coding);
         }
-        return new Observation().setStatus(Observation.ObservationStatus.FINAL).setCode(code);
+        return new Observation()
+                .setStatus(Observation.ObservationStatus.FINAL)
+                .setCode(code)
+                .setSubject(FhirTestSupport.subject());
     }
 
     private static Observation observedAt(String dateTime) {

@@ -74,11 +74,35 @@ public final class FhirTestSupport {
         return authorized().accept(FHIR_JSON).contentType(FHIR_JSON);
     }
 
-    /** Creates Patient/{id} (managed by the test custodian) unless it exists, for resources that reference it. */
+    /**
+     * Creates Patient/{id} (managed by the test custodian) unless it exists, for resources that reference
+     * it: clinical data and consents must name a patient of this server. An existing patient is left as
+     * it is.
+     */
     public static void ensurePatient(String id) {
+        boolean exists = io.quarkus.narayana.jta.QuarkusTransaction.requiringNew()
+                .call(() -> io.quarkus.arc.Arc.container()
+                        .instance(io.patienttwin.fhir.store.GatedResourceReader.class)
+                        .get()
+                        .exists("Patient", id));
+        if (exists) {
+            return;
+        }
         org.hl7.fhir.r4.model.Patient patient = new org.hl7.fhir.r4.model.Patient();
         patient.setId(id);
         fhir().body(json(patient)).put("/fhir/Patient/" + id).then().statusCode(org.hamcrest.Matchers.oneOf(200, 201));
+    }
+
+    /** The id of the patient that tests' clinical data belongs to when the test is not about whose it is. */
+    public static final String SUBJECT = "test-subject";
+
+    /**
+     * A reference to Patient/{@value #SUBJECT} (managed by the test custodian), created unless it exists:
+     * clinical data must name a patient of this server (the store refuses it otherwise).
+     */
+    public static org.hl7.fhir.r4.model.Reference subject() {
+        ensurePatient(SUBJECT);
+        return new org.hl7.fhir.r4.model.Reference("Patient/" + SUBJECT);
     }
 
     /** POSTs a resource and returns its server-assigned logical id (asserting 201). */

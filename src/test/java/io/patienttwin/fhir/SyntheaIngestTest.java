@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.util.FhirTerser;
 import io.agroal.api.AgroalDataSource;
+import io.patienttwin.fhir.store.SearchParameterRegistry;
+import io.quarkus.arc.Arc;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
@@ -83,6 +85,38 @@ class SyntheaIngestTest {
         assertThat(added).as("resources created, by type").isEqualTo(expected);
         assertThat(loaded).as("one resource per entry").hasSize(Math.toIntExact(totalEntries));
         assertThat(unresolvedReferences(loaded)).isEmpty();
+        Map<String, List<String>> compartments = compartmentsByResolution(loaded);
+        assertThat(compartments.get("resolved"))
+                .as("resources of patient-compartment types, each with its loaded patient")
+                .hasSizeGreaterThan(1000);
+        assertThat(compartments.get("unresolved"))
+                .as("no patient-compartment resource without its patient (it would be readable by everybody)")
+                .isEmpty();
+    }
+
+    /**
+     * The loaded resources of patient-compartment types, split by whether the store resolved their
+     * patient to one of the loaded Patients ({@code resolved}) or not ({@code unresolved}).
+     */
+    private Map<String, List<String>> compartmentsByResolution(Set<String> loaded) throws SQLException {
+        SearchParameterRegistry registry =
+                Arc.container().instance(SearchParameterRegistry.class).get();
+        Map<String, List<String>> split =
+                new TreeMap<>(Map.of("resolved", new ArrayList<>(), "unresolved", new ArrayList<>()));
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("select res_type, res_id, patient_id from fhir_resource");
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                String key = rs.getString(1) + "/" + rs.getString(2);
+                if (!loaded.contains(key) || !registry.inPatientCompartment(rs.getString(1))) {
+                    continue;
+                }
+                String patient = rs.getString(3);
+                boolean resolved = patient != null && loaded.contains("Patient/" + patient);
+                split.get(resolved ? "resolved" : "unresolved").add(key + " -> " + patient);
+            }
+        }
+        return split;
     }
 
     private Map<String, Long> storedCountsByType() throws SQLException {

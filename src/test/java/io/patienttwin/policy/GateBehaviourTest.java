@@ -24,9 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.hl7.fhir.r4.model.Consent;
-import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
-import org.hl7.fhir.r4.model.Reference;
 import org.junit.jupiter.api.Test;
 
 /** The gate's behaviour around the matrix: purpose header, break-glass records, audit rows, revocation timing, grants API. */
@@ -45,16 +43,7 @@ class GateBehaviourTest {
     }
 
     private static String lab(String patientId) {
-        Observation observation = new Observation();
-        observation.setStatus(Observation.ObservationStatus.FINAL);
-        observation
-                .addCategory()
-                .addCoding()
-                .setSystem("http://terminology.hl7.org/CodeSystem/observation-category")
-                .setCode("laboratory");
-        observation.getCode().addCoding().setSystem("http://loinc.org").setCode("2160-0");
-        observation.setSubject(new Reference("Patient/" + patientId));
-        return FhirTestSupport.create(observation);
+        return FhirTestSupport.create(io.patienttwin.fhir.OperatorWrites.labOf(patientId));
     }
 
     private static String consentToAlice(String patientId) {

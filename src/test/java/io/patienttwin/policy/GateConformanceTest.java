@@ -113,14 +113,17 @@ class GateConformanceTest {
         putPatient(P, TestCustodian.ORGANIZATION);
         putPatient(e, TestCustodian.ORGANIZATION);
         putPatient(r, TestCustodian.ORGANIZATION);
-        putPatient(q, "Organization/mx-unmanaged-" + suffix);
+        // Q's organization has no custodian here: the operator writes its data, as no test principal may
+        io.patienttwin.fhir.OperatorWrites.patient(q, "Organization/mx-unmanaged-" + suffix, tag);
+        data.add(new Res("Patient/" + q, q, DataCategory.DEMOGRAPHICS, false));
         observation(P, "laboratory", "2160-0", false);
         observation(P, "vital-signs", "29463-7", false);
         observation(P, "laboratory", "2160-0", true);
         condition(P);
         observation(e, "laboratory", "2160-0", false);
         observation(r, "laboratory", "2160-0", false);
-        observation(q, "laboratory", "2160-0", false);
+        data.add(new Res(
+                "Observation/" + io.patienttwin.fhir.OperatorWrites.observation(q, tag), q, DataCategory.LABS, false));
 
         List<String> all =
                 List.of("demographics", "labs", "vitals", "conditions", "medications", "allergies", "procedures");

@@ -7,6 +7,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.net.URL;
 import java.net.http.HttpResponse;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -62,5 +63,22 @@ class PortalLoginTest {
 
         assertThat(again.statusCode()).isEqualTo(200);
         assertThat(again.body()).contains("(bob)");
+    }
+
+    @Test
+    void aPortalSessionCookieAuthenticatesNeitherTheFhirApiNorTheJsonApi() throws Exception {
+        CodeFlowLogin browser = new CodeFlowLogin();
+        browser.open(page(), "alice", "alice");
+        String base = page().substring(0, page().indexOf("/portal/"));
+
+        for (String path : List.of("/fhir/Patient?_count=1", "/api/me", "/api/access-grants")) {
+            HttpResponse<String> answer = browser.get(base + path);
+            assertThat(answer.statusCode())
+                    .as("%s with only the portal's session cookie: %s", path, answer.body())
+                    .isEqualTo(401);
+        }
+        assertThat(browser.get(page()).statusCode())
+                .as("the portal itself still")
+                .isEqualTo(200);
     }
 }

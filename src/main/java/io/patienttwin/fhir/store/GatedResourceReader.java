@@ -143,6 +143,19 @@ public class GatedResourceReader {
         return current;
     }
 
+    /**
+     * The id of a Patient's managing organization, empty when the patient names none or does not exist:
+     * for the write gate's decisions, never returned to a client.
+     */
+    public Optional<String> managingOrganizationOf(String patientId) {
+        List<String> found = Jdbc.query(
+                em,
+                "select managing_org from fhir_resource where res_type = 'Patient' and res_id = ?",
+                List.of(patientId),
+                rs -> rs.getString(1));
+        return found.isEmpty() ? Optional.empty() : Optional.ofNullable(found.get(0));
+    }
+
     /** Whether a resource exists and is not deleted; used for write-side decisions, not for reads. */
     public boolean exists(String type, String id) {
         return Jdbc.count(
@@ -195,18 +208,43 @@ public class GatedResourceReader {
     }
 
     /**
-     * Logical ids of current resources matching a search, at most {@code limit} of them, whoever may
-     * read them: for conditional writes, never returned to a client.
+     * Logical ids of current resources matching a conditional write's criteria ({@code If-None-Exist},
+     * conditional update and delete, conditional references), at most {@code limit} of them, among those
+     * the writer may read: the search is filtered by the writer's scope and decided row by row like any
+     * search, and audited as {@code conditional-match}. A match the writer may not see is no match, so
+     * the answer of a conditional write never depends on data the writer may not read.
+     *
+     * @param writer the writer's context; empty for the operator's own writes (no request), which match
+     *     among everything and are not audited
      */
-    public List<String> matchingIds(SearchRequest request, int limit) {
-        SearchQueryBuilder.Sql sql = new SearchQueryBuilder(registry).build(request);
-        List<Object> binds = new ArrayList<>(sql.binds());
+    public List<String> matchingIds(Optional<ReadContext> writer, SearchRequest request, int limit) {
+        SearchQueryBuilder.Sql built = new SearchQueryBuilder(registry).build(request);
+        if (writer.isEmpty()) {
+            List<Object> binds = new ArrayList<>(built.binds());
+            binds.add(limit);
+            return Jdbc.query(
+                    em,
+                    "select r.res_id from fhir_resource r where " + built.where() + " order by r.pid limit ?",
+                    binds,
+                    rs -> rs.getString(1));
+        }
+        ReadContext context = writer.get();
+        Filtered sql = filtered(context, built);
+        List<Object> binds = new ArrayList<>(sql.binds);
         binds.add(limit);
-        return Jdbc.query(
+        List<Long> pids = Jdbc.query(
                 em,
-                "select r.res_id from fhir_resource r where " + sql.where() + " order by r.pid limit ?",
+                "select r.pid from fhir_resource r" + sql.join + " where " + sql.where + " order by r.pid limit ?",
                 binds,
-                rs -> rs.getString(1));
+                rs -> rs.getLong(1));
+        AccessLog.Gated matched = decideAll(context, "conditional-match", loadCurrent(pids));
+        log.searched(
+                context,
+                "conditional-match",
+                request.type(),
+                matched,
+                matched.resources().size());
+        return matched.resources().stream().map(StoredResource::id).toList();
     }
 
     /**

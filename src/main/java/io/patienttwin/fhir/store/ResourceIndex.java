@@ -28,6 +28,13 @@ final class ResourceIndex {
     final List<QuantityRow> quantities = new ArrayList<>();
     final List<UriRow> uris = new ArrayList<>();
 
+    /**
+     * Patient links the indexer could not resolve to a Patient of this server ({@code param: value}): an
+     * identifier alone, a contained or {@code urn:} reference, another server's URL. The store refuses a
+     * resource with any of them.
+     */
+    final List<String> unresolvedCompartmentLinks = new ArrayList<>();
+
     /** The patient whose compartment this resource belongs to, or null. */
     String compartmentPatient() {
         for (ReferenceRow row : references) {

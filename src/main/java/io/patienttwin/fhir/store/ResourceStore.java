@@ -3,6 +3,7 @@ package io.patienttwin.fhir.store;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
+import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import io.patienttwin.policy.Sensitivity;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
@@ -26,6 +27,12 @@ import org.hl7.fhir.r4.model.Resource;
  * The write side of the FHIR store: create, update and delete of any R4 resource, each producing a
  * new immutable version and fresh search-index rows in the caller's transaction. Version checks take
  * a row lock, so concurrent writers of one resource are serialized and never lose an update.
+ *
+ * <p>Every write passes the {@link WriteGate} on the version it replaces or deletes (under the row
+ * lock) and on the version it stores, before anything changes. A resource of a patient-compartment
+ * type is stored only when its patient link resolves to a Patient of this server: a link the store
+ * cannot resolve (an identifier alone, a contained or {@code urn:} reference, another server's URL)
+ * or no link at all is a 422 {@code PT-FHIR-422-COMPARTMENT}, never data that belongs to nobody.
  */
 @ApplicationScoped
 public class ResourceStore {
@@ -35,11 +42,20 @@ public class ResourceStore {
     private final FhirContext fhirContext;
     private final SearchIndexer indexer;
     private final PendingWrites pending;
+    private final WriteGate gate;
+    private final SearchParameterRegistry registry;
 
-    public ResourceStore(FhirContext fhirContext, SearchIndexer indexer, PendingWrites pending) {
+    ResourceStore(
+            FhirContext fhirContext,
+            SearchIndexer indexer,
+            PendingWrites pending,
+            WriteGate gate,
+            SearchParameterRegistry registry) {
         this.fhirContext = fhirContext;
         this.indexer = indexer;
         this.pending = pending;
+        this.gate = gate;
+        this.registry = registry;
     }
 
     /** A new server-assigned logical id. */
@@ -86,7 +102,20 @@ public class ResourceStore {
         }
         FhirResourceEntity entity = existing.get();
         checkVersion(entity, expectedVersion);
+        if (!entity.deleted) {
+            gate.check("update", stored(entity));
+        }
         return writeVersion(entity, resource, "PUT", entity.deleted);
+    }
+
+    /**
+     * Tells the store that the current transaction will write this Patient (a Bundle writes its POST
+     * entries before its PUT entries): resources written before it in the same transaction belong to the
+     * organization it names. The Patient's own write is decided as any other, so announcing it grants
+     * nothing: if it may not be written, the transaction fails.
+     */
+    public void expectPatient(String id, Patient patient) {
+        gate.patientWritten(id, managingOrganization(patient));
     }
 
     /** A new version of an existing resource, expected to be at {@code expectedVersion} now. */
@@ -94,8 +123,9 @@ public class ResourceStore {
 
     /**
      * Stores a new version of each of several existing resources of one type, locked with one query
-     * (a system process updating many resources at once: chain confirmations of Consents). A resource
-     * that no longer exists is skipped; one at another version is a 412, as for {@link #update}.
+     * (a system process updating many resources at once: chain confirmations of Consents, which change
+     * no patient link; not decided by the write gate). A resource that no longer exists is skipped; one
+     * at another version is a 412, as for {@link #update}.
      *
      * @return how many were written
      */
@@ -119,7 +149,7 @@ public class ResourceStore {
                 continue;
             }
             checkVersion(entity, update.expectedVersion());
-            writeVersion(entity, update.resource(), "PUT", entity.deleted);
+            writeVersion(entity, update.resource(), "PUT", entity.deleted, false);
             written++;
         }
         return written;
@@ -129,11 +159,18 @@ public class ResourceStore {
     @Transactional
     public WriteOutcome delete(String type, String id, Long expectedVersion) {
         Optional<FhirResourceEntity> existing = lockCurrent(type, id);
-        if (existing.isEmpty() || existing.get().deleted) {
-            return new WriteOutcome(
-                    type, id, existing.map(e -> e.version).orElse(0L), Instant.now(), false, false, null);
+        if (existing.isEmpty()) {
+            // as a read of a missing id: the same 403 as a forbidden one wherever the type can hold a patient's data
+            if (registry.inPatientCompartment(type)) {
+                gate.deny("delete", type, id, "DENY-UNKNOWN");
+            }
+            return new WriteOutcome(type, id, 0L, Instant.now(), false, false, null);
         }
         FhirResourceEntity entity = existing.get();
+        gate.check("delete", stored(entity));
+        if (entity.deleted) {
+            return new WriteOutcome(type, id, entity.version, Instant.now(), false, false, null);
+        }
         checkVersion(entity, expectedVersion);
         Instant now = now();
         entity.version += 1;
@@ -153,21 +190,39 @@ public class ResourceStore {
 
     private WriteOutcome writeVersion(
             FhirResourceEntity entity, IBaseResource resource, String method, boolean indexWasEmpty) {
+        return writeVersion(entity, resource, method, indexWasEmpty, true);
+    }
+
+    /** {@code decided}: the new version passes the write gate (all but a system process's own updates). */
+    private WriteOutcome writeVersion(
+            FhirResourceEntity entity, IBaseResource resource, String method, boolean indexWasEmpty, boolean decided) {
+        Resource r4 = (Resource) resource;
+        ResourceIndex index = indexer.index(resource);
+        String patientId = "Patient".equals(entity.type) ? entity.resourceId : index.compartmentPatient();
+        requireResolvedCompartment(entity.type, index, patientId);
+        String managingOrganization = r4 instanceof Patient patient ? managingOrganization(patient) : null;
+        boolean inCompartment = patientId != null;
+        long mask = inCompartment ? Sensitivity.maskOf(r4) : 0;
+        if (decided) {
+            gate.check(
+                    entity.pid == null || entity.deleted ? "create" : "update",
+                    new WriteGate.Side(entity.type, entity.resourceId, patientId, managingOrganization, mask));
+        }
+        if ("Patient".equals(entity.type)) {
+            gate.patientWritten(entity.resourceId, managingOrganization);
+        }
         Instant now = now();
         boolean isNew = entity.pid == null;
         entity.version += 1;
         entity.deleted = false;
         entity.lastUpdated = now;
-        Resource r4 = (Resource) resource;
         r4.setIdElement(new IdType(entity.type, entity.resourceId, Long.toString(entity.version)));
         r4.getMeta().setVersionId(Long.toString(entity.version));
         r4.getMeta().setLastUpdated(java.util.Date.from(now));
-        ResourceIndex index = indexer.index(resource);
-        entity.patientId = "Patient".equals(entity.type) ? entity.resourceId : index.compartmentPatient();
-        entity.managingOrganization = r4 instanceof Patient patient ? managingOrganization(patient) : null;
-        boolean inCompartment = entity.patientId != null;
+        entity.patientId = patientId;
+        entity.managingOrganization = managingOrganization;
         entity.category = inCompartment ? Sensitivity.categoryOf(r4).code() : null;
-        entity.accessMask = inCompartment ? Sensitivity.maskOf(r4) : 0;
+        entity.accessMask = mask;
         entity.securityLabels = r4.getMeta().getSecurity().isEmpty()
                 ? null
                 : r4.getMeta().getSecurity().stream().map(Coding::getCode).collect(Collectors.joining(","));
@@ -179,6 +234,30 @@ public class ResourceStore {
         pending.reindex(entity.pid, !isNew && !indexWasEmpty, entity.type, index);
         return new WriteOutcome(
                 entity.type, entity.resourceId, entity.version, now, isNew || indexWasEmpty, true, resource);
+    }
+
+    /** The stored side of a write: what the current version of a resource is and whose it is. */
+    private static WriteGate.Side stored(FhirResourceEntity entity) {
+        return new WriteGate.Side(
+                entity.type, entity.resourceId, entity.patientId, entity.managingOrganization, entity.accessMask);
+    }
+
+    /**
+     * Fails closed on a patient link the store cannot resolve: such a resource would belong to nobody,
+     * and so be readable by everybody.
+     */
+    private void requireResolvedCompartment(String type, ResourceIndex index, String patientId) {
+        if (!index.unresolvedCompartmentLinks.isEmpty()) {
+            throw new UnprocessableEntityException(
+                    "PT-FHIR-422-COMPARTMENT: " + type + "." + index.unresolvedCompartmentLinks.get(0)
+                            + " does not resolve to a Patient of this server; a patient link must be a reference"
+                            + " Patient/{id} (or a fullUrl of the same transaction)");
+        }
+        if (patientId == null && registry.inPatientCompartment(type)) {
+            throw new UnprocessableEntityException("PT-FHIR-422-COMPARTMENT: a " + type
+                    + " belongs to a patient's record and must name its patient ("
+                    + String.join(", ", registry.compartmentParams(type)) + ")");
+        }
     }
 
     /** The id of a Patient's managing organization when it is a relative reference to an Organization. */

@@ -1,5 +1,6 @@
 package io.patienttwin.fhir.store;
 
+import io.patienttwin.policy.PatientCompartment;
 import io.patienttwin.policy.ReadScope;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,18 @@ final class ScopeFilter {
 
     /** Governance types as a SQL list literal; constants, not input. */
     private static final String GOVERNANCE = ReadScope.GOVERNANCE.stream()
+            .sorted()
+            .map(type -> "'" + type + "'")
+            .collect(Collectors.joining(", ", "(", ")"));
+
+    /**
+     * The types a row without a patient must not have to be readable: governance records, and every
+     * type that can belong to a patient (such a row is nobody's patient data; {@code
+     * ConsentPolicyDecisionPoint} denies it too). Constants, not input.
+     */
+    private static final String NOT_WITHOUT_PATIENT = java.util.stream.Stream.concat(
+                    ReadScope.GOVERNANCE.stream(), PatientCompartment.types().stream())
+            .distinct()
             .sorted()
             .map(type -> "'" + type + "'")
             .collect(Collectors.joining(", ", "(", ")"));
@@ -51,7 +64,7 @@ final class ScopeFilter {
                 .append(".patient_id is null and ")
                 .append(r)
                 .append(".res_type not in ")
-                .append(GOVERNANCE)
+                .append(NOT_WITHOUT_PATIENT)
                 .append(')');
         if (scope.allGovernance()) {
             sql.append(" or ").append(r).append(".res_type in ").append(GOVERNANCE);

@@ -99,6 +99,9 @@ public class SearchIndexer {
             }
             for (IBase value : values) {
                 add(index, param, value);
+                if (param.patientCompartment()) {
+                    checkCompartmentLink(index, param, value, resource);
+                }
             }
         }
         dedupe(index);
@@ -179,6 +182,55 @@ public class SearchIndexer {
             return;
         }
         index.tokens.add(new ResourceIndex.TokenRow(name, truncate(system, MAX_TOKEN), truncate(code, MAX_TOKEN)));
+    }
+
+    /**
+     * Notes a patient link that does not resolve to a Patient of this server. A reference resolves when
+     * it is relative ({@code Type/id}, absolute URLs of this server have been made relative before the
+     * store sees them); one whose target is plainly not a Patient (its {@code type}, the type in its URL,
+     * or the contained resource it names) is no patient link at all.
+     */
+    private static void checkCompartmentLink(
+            ResourceIndex index, IndexedParam param, IBase value, IBaseResource resource) {
+        if (!(value instanceof Reference r)) {
+            return;
+        }
+        String reference = r.getReference();
+        String declared = r.hasType() ? r.getType() : null;
+        String unresolved;
+        if (reference == null || reference.isBlank()) {
+            if (!r.hasIdentifier() && !r.hasDisplay()) {
+                return;
+            }
+            unresolved = r.hasIdentifier() ? "identifier " + r.getIdentifier().getValue() : "display only";
+        } else if (reference.startsWith("#")) {
+            declared = declared != null ? declared : containedType(resource, reference.substring(1));
+            unresolved = "contained reference " + reference;
+        } else if (reference.startsWith("urn:")) {
+            unresolved = "reference " + reference;
+        } else {
+            IdType id = new IdType(reference);
+            if (!id.hasBaseUrl() && id.hasResourceType() && ResourceStore.isValidId(id.getIdPart())) {
+                return;
+            }
+            declared = id.hasResourceType() ? id.getResourceType() : declared;
+            unresolved = "reference " + reference;
+        }
+        if (declared == null || "Patient".equals(declared)) {
+            index.unresolvedCompartmentLinks.add(param.name() + ": " + truncate(unresolved, 120));
+        }
+    }
+
+    private static String containedType(IBaseResource resource, String localId) {
+        if (resource instanceof org.hl7.fhir.r4.model.DomainResource domain) {
+            for (org.hl7.fhir.r4.model.Resource contained : domain.getContained()) {
+                String id = contained.getIdElement().getIdPart();
+                if (localId.equals(id) || ("#" + localId).equals(id)) {
+                    return contained.fhirType();
+                }
+            }
+        }
+        return null;
     }
 
     private static void addReference(ResourceIndex index, IndexedParam param, IBase value) {

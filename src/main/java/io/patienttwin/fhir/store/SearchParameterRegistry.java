@@ -5,9 +5,11 @@ import ca.uhn.fhir.context.RuntimeResourceDefinition;
 import ca.uhn.fhir.context.RuntimeSearchParam;
 import ca.uhn.fhir.fhirpath.IFhirPath;
 import ca.uhn.fhir.rest.api.RestSearchParameterTypeEnum;
+import io.patienttwin.policy.PatientCompartment;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -54,11 +56,19 @@ public class SearchParameterRegistry {
 
     /**
      * Whether resources of a type can belong to a patient's compartment: Patient itself and every type
-     * with a search parameter that gives membership in it.
+     * with a search parameter that gives membership in it ({@link PatientCompartment}).
      */
     public boolean inPatientCompartment(String resourceType) {
-        return "Patient".equals(resourceType)
-                || paramsOf(resourceType).values().stream().anyMatch(IndexedParam::patientCompartment);
+        // one definition for the store, the reader and the decision point
+        return PatientCompartment.contains(resourceType);
+    }
+
+    /** The names of a type's search parameters that give membership in a patient's compartment. */
+    public List<String> compartmentParams(String resourceType) {
+        return paramsOf(resourceType).values().stream()
+                .filter(IndexedParam::patientCompartment)
+                .map(IndexedParam::name)
+                .toList();
     }
 
     /** Whether a name is an R4 resource type. */

@@ -210,6 +210,10 @@ final class SearchQueryBuilder {
                         return "i.target_url = ?";
                     }
                     IdType id = new IdType(v);
+                    if (!id.hasIdPart() || id.getIdPart().isBlank()) {
+                        throw new InvalidRequestException("PT-SEARCH-400-REFERENCE: " + param.name() + " value '"
+                                + SearchIndexer.truncate(v, 80) + "' is not a reference (Type/id or id)");
+                    }
                     String targetType = id.hasResourceType() ? id.getResourceType() : onlyType;
                     if (targetType != null && onlyType != null && !targetType.equals(onlyType)) {
                         return "1 = 0";
