@@ -1,12 +1,22 @@
 package io.patienttwin.portal;
 
+import io.quarkus.oidc.OidcConfigurationMetadata;
+import io.quarkus.oidc.OidcSession;
 import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.FormParam;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriBuilder;
+import jakarta.ws.rs.core.UriInfo;
 import java.util.TreeSet;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
@@ -14,6 +24,11 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
  * The portal's start page and the signed-in page, behind the OIDC code-flow login of the {@code portal}
  * tenant. The pages of each role are in {@link ClinicianPages}, {@link SimulationPages}, {@link
  * PatientPages} and {@link CompliancePages}.
+ *
+ * <p>Sign-out is a form post carrying the CSRF token, so that a link or image on another site cannot
+ * sign a user out: {@link #logout} ends the app's session and sends the browser to Keycloak's
+ * end-session endpoint (RP-initiated logout) with the ID token as hint, which ends the Keycloak session
+ * too and returns to {@code /portal/me} (which then asks for a login again).
  */
 @Path("/portal")
 @Authenticated
@@ -22,11 +37,21 @@ public class PortalResource {
     private final SecurityIdentity identity;
     private final Viewer viewer;
     private final Pages pages;
+    private final OidcSession session;
+    private final OidcConfigurationMetadata provider;
 
-    public PortalResource(SecurityIdentity identity, Viewer viewer, Pages pages) {
+    @Inject
+    public PortalResource(
+            SecurityIdentity identity,
+            Viewer viewer,
+            Pages pages,
+            OidcSession session,
+            OidcConfigurationMetadata provider) {
         this.identity = identity;
         this.viewer = viewer;
         this.pages = pages;
+        this.session = session;
+        this.provider = provider;
     }
 
     /** The start page of each role: clinicians their patients, patients their record, and so on. */
@@ -44,6 +69,43 @@ public class PortalResource {
             }
             return pages.seeOther("/portal/me");
         });
+    }
+
+    /**
+     * Signs out: 403 without this session's CSRF token; else the app's session cookie is removed and the
+     * browser goes to Keycloak's end-session endpoint (303), which comes back to {@code /portal/me}.
+     */
+    @POST
+    @Path("/logout")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response logout(
+            @FormParam(Csrf.FIELD) String csrf, @HeaderParam(Csrf.HEADER) String header, @Context UriInfo uri) {
+        return pages.guard(() -> {
+            viewer.checkCsrf(csrf, header);
+            String idToken = ((JsonWebToken) identity.getPrincipal()).getRawToken();
+            session.logout().await().indefinitely();
+            String endSession = provider.getEndSessionUri();
+            if (endSession == null) { // a provider without RP-initiated logout: the local session ends
+                return pages.seeOther("/portal/me");
+            }
+            return Response.seeOther(UriBuilder.fromUri(endSession)
+                            .queryParam("id_token_hint", idToken)
+                            .queryParam(
+                                    "post_logout_redirect_uri",
+                                    uri.getBaseUriBuilder().path("portal/me").build())
+                            .build())
+                    .header("Cache-Control", "no-store")
+                    .build();
+        });
+    }
+
+    /** A GET of the sign-out address signs nobody out (a link on another site could send it): 405. */
+    @GET
+    @Path("/logout")
+    public Response logoutByLink() {
+        Response page = pages.guard(() ->
+                pages.error(405, "Use the Sign out button", "Signing out needs the Sign out button of a portal page."));
+        return Response.fromResponse(page).header("Allow", "POST").build();
     }
 
     /**
@@ -81,7 +143,10 @@ public class PortalResource {
                       <dt>FHIR user</dt><dd id="fhir-user">%s</dd>
                       <dt>Roles</dt><dd id="roles">%s</dd>
                     </dl>
-                    <form method="post" action="/portal/logout"><button type="submit">Sign out</button></form>
+                    <form method="post" action="/portal/logout">
+                      <input type="hidden" name="csrf-token" value="%s">
+                      <button type="submit">Sign out</button>
+                    </form>
                   </main>
                 </body>
                 </html>
@@ -90,6 +155,7 @@ public class PortalResource {
                         Html.escape(name == null ? username : name),
                         Html.escape(username),
                         Html.escape(fhirUser == null ? "none" : fhirUser),
-                        Html.escape(String.join(", ", new TreeSet<>(identity.getRoles()))));
+                        Html.escape(String.join(", ", new TreeSet<>(identity.getRoles()))),
+                        Html.escape(viewer.csrfToken()));
     }
 }

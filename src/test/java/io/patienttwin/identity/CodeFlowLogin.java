@@ -53,6 +53,15 @@ public final class CodeFlowLogin {
         return follow(get(URI.create(page)));
     }
 
+    /** A form post in the same session (body {@code application/x-www-form-urlencoded}), redirects followed. */
+    public HttpResponse<String> post(String page, String form) throws Exception {
+        URI uri = URI.create(page);
+        HttpRequest.Builder post = HttpRequest.newBuilder(uri)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form));
+        return follow(send(post, uri));
+    }
+
     private HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(uri).GET(), uri);
     }

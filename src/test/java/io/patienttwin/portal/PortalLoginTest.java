@@ -8,6 +8,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import java.net.URL;
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -80,5 +82,57 @@ class PortalLoginTest {
         assertThat(browser.get(page()).statusCode())
                 .as("the portal itself still")
                 .isEqualTo(200);
+    }
+
+    @Test
+    void aLinkToTheSignOutAddressSignsNobodyOut() throws Exception {
+        CodeFlowLogin browser = new CodeFlowLogin();
+        browser.open(page(), "bob", "bob");
+
+        HttpResponse<String> link = browser.get(base() + "/portal/logout");
+
+        assertThat(link.statusCode()).as(link.body()).isEqualTo(405);
+        assertThat(link.headers().firstValue("Allow")).hasValue("POST");
+        assertThat(browser.get(page()).body()).as("still signed in").contains("(bob)");
+    }
+
+    @Test
+    void aSignOutPostWithoutThePagesCsrfTokenIsRefused() throws Exception {
+        CodeFlowLogin browser = new CodeFlowLogin();
+        browser.open(page(), "bob", "bob");
+
+        HttpResponse<String> forged = browser.post(base() + "/portal/logout", "csrf-token=forged");
+        HttpResponse<String> none = browser.post(base() + "/portal/logout", "");
+
+        assertThat(forged.statusCode()).as(forged.body()).isEqualTo(403);
+        assertThat(none.statusCode()).as(none.body()).isEqualTo(403);
+        assertThat(browser.get(page()).body()).as("still signed in").contains("(bob)");
+    }
+
+    @Test
+    void theSignOutFormEndsTheSessionHereAndAtKeycloak() throws Exception {
+        CodeFlowLogin browser = new CodeFlowLogin();
+        HttpResponse<String> signedIn = browser.open(page(), "alice", "alice");
+        Matcher token =
+                Pattern.compile("name=\"csrf-token\" value=\"([^\"]+)\"").matcher(signedIn.body());
+        assertThat(token.find())
+                .as("the page's sign-out form carries the CSRF token")
+                .isTrue();
+
+        HttpResponse<String> out = browser.post(base() + "/portal/logout", "csrf-token=" + token.group(1));
+
+        assertThat(out.body())
+                .as("after Keycloak's end-session, %s asks for a login again", out.uri())
+                .contains("kc-form-login")
+                .doesNotContain("Signed in as");
+        HttpResponse<String> again = browser.get(page());
+        assertThat(again.body())
+                .as("no session left here or at Keycloak: the login form, not the page")
+                .contains("kc-form-login")
+                .doesNotContain("Signed in as");
+    }
+
+    private String base() {
+        return page().substring(0, page().indexOf("/portal/"));
     }
 }
