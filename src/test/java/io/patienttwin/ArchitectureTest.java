@@ -40,6 +40,8 @@ class ArchitectureTest {
             .definedBy("io.patienttwin.identity..")
             .layer("localstack")
             .definedBy("io.patienttwin.localstack..")
+            .layer("integrity")
+            .definedBy("io.patienttwin.integrity")
             .whereLayer("portal")
             .mayNotBeAccessedByAnyLayer()
             .whereLayer("simulation")
@@ -59,7 +61,31 @@ class ArchitectureTest {
             .whereLayer("identity")
             .mayOnlyBeAccessedByLayers("portal", "fhir", "policy", "consent", "ledger", "twin", "simulation", "audit")
             .whereLayer("localstack")
-            .mayNotBeAccessedByAnyLayer();
+            .mayNotBeAccessedByAnyLayer()
+            .whereLayer("integrity")
+            .mayOnlyBeAccessedByLayers("portal", "fhir", "policy", "consent", "ledger", "twin", "simulation", "audit");
+
+    /**
+     * The integrity hashing (leaves, RFC 8785, the Merkle tree, the offline verifier) is a library below
+     * everything: the offline verifier must run with nothing of the server.
+     */
+    @ArchTest
+    static final ArchRule integrityHashingUsesNoOtherFeature = noClasses()
+            .that()
+            .resideInAPackage("io.patienttwin.integrity")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
+                    "io.patienttwin.portal..",
+                    "io.patienttwin.simulation..",
+                    "io.patienttwin.twin..",
+                    "io.patienttwin.fhir..",
+                    "io.patienttwin.policy..",
+                    "io.patienttwin.consent..",
+                    "io.patienttwin.ledger..",
+                    "io.patienttwin.audit..",
+                    "io.patienttwin.identity..",
+                    "io.patienttwin.localstack..");
 
     @ArchTest
     static final ArchRule auditAndIdentityUseNoOtherFeature = noClasses()
@@ -104,8 +130,9 @@ class ArchitectureTest {
             .orShould()
             .dependOnClassesThat()
             .resideInAPackage("io.agroal..")
-            .because("only the store (resource tables), consent (projection), ledger (outbox, events) and audit own"
-                    + " tables; the others read through them");
+            .because("only the store (resource tables and their integrity leaves), consent (projection), ledger"
+                    + " (outbox, events, integrity batches) and audit (records and their leaves) own tables; the"
+                    + " others read through them");
 
     @ArchTest
     static final ArchRule resourceTablesStayInTheStore = noClasses()

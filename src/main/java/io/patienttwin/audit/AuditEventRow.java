@@ -1,5 +1,6 @@
 package io.patienttwin.audit;
 
+import io.patienttwin.integrity.Leaves;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -54,7 +55,7 @@ public class AuditEventRow extends PanacheEntityBase {
 
     static AuditEventRow of(AuditRecord record) {
         AuditEventRow row = new AuditEventRow();
-        row.recordedAt = record.recordedAt();
+        row.recordedAt = record.recordedAt().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         row.agent = cut(record.agent(), 140);
         row.agentKind = record.agentKind();
         row.agentRef = cut(record.agentRef(), 140);
@@ -76,6 +77,29 @@ public class AuditEventRow extends PanacheEntityBase {
                                         Math.min(MAX_ENTITIES, record.entities().size())));
         row.total = record.total();
         return row;
+    }
+
+    /**
+     * The RFC 8785 canonical document of this row under its id (integrity.Leaves): every column, so
+     * that an edit of any of them changes the row's integrity leaf.
+     */
+    public String canonicalDocument(long rowId) {
+        java.util.Map<String, Object> fields = new java.util.LinkedHashMap<>();
+        fields.put("recordedAt", recordedAt);
+        fields.put("agent", agent);
+        fields.put("agentKind", agentKind);
+        fields.put("agentRef", agentRef);
+        fields.put("interaction", interaction);
+        fields.put("target", target);
+        fields.put("patientId", patientId);
+        fields.put("purpose", purpose);
+        fields.put("outcome", outcome);
+        fields.put("reason", reason);
+        fields.put("basis", basis);
+        fields.put("block", block);
+        fields.put("entities", entities);
+        fields.put("total", total);
+        return Leaves.auditDocument(rowId, fields);
     }
 
     private static String cut(String text, int max) {

@@ -1,6 +1,7 @@
 package io.patienttwin.audit;
 
 import io.agroal.api.AgroalDataSource;
+import io.patienttwin.integrity.Leaves;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -262,37 +263,46 @@ public class AuditTrail {
         }
     }
 
-    private static final String INSERT = "insert into audit_event (recorded_at, agent, agent_kind, agent_ref,"
-            + " interaction, target, patient_id, purpose, outcome, reason, basis, block, entities, total)"
-            + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String COLUMNS = "recorded_at, agent, agent_kind, agent_ref, interaction, target,"
+            + " patient_id, purpose, outcome, reason, basis, block, entities, total";
+
+    private static final String INSERT =
+            "insert into audit_event (" + COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+    private static final String INSERT_WITH_ID =
+            "insert into audit_event (id, " + COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+    private static final String INSERT_LEAF = "insert into integrity_leaf (kind, ref_type, ref_id, ref_version,"
+            + " leaf_hash, recorded_at) values ('AUDIT', 'AuditEvent', ?, 0, ?, ?)";
 
     /**
      * Writes a group in one JDBC batch and one commit, on a connection of its own (no JTA, no
-     * persistence context: the audit is insert-only, and this is its hot path).
+     * persistence context: the audit is insert-only, and this is its hot path). Each record's integrity
+     * leaf (integrity.Leaves, over the row under its id) is written in the same commit. On PostgreSQL the
+     * ids are taken from the column's sequence first, in one query, so that the insert stays one
+     * rewritten multi-row statement (asking for generated keys would turn it into one statement per
+     * row); elsewhere (H2) the database returns the generated keys.
      */
     private void write(List<Pending> batch) {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
-            try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
+            try {
+                List<AuditEventRow> rows = new ArrayList<>(batch.size());
                 for (Pending pending : batch) {
-                    AuditEventRow row = AuditEventRow.of(pending.record());
-                    insert.setObject(1, row.recordedAt.atOffset(ZoneOffset.UTC));
-                    insert.setString(2, row.agent);
-                    insert.setString(3, row.agentKind);
-                    insert.setString(4, row.agentRef);
-                    insert.setString(5, row.interaction);
-                    insert.setString(6, row.target);
-                    insert.setString(7, row.patientId);
-                    insert.setString(8, row.purpose);
-                    insert.setString(9, row.outcome);
-                    insert.setString(10, row.reason);
-                    insert.setString(11, row.basis);
-                    insert.setObject(12, row.block, Types.BIGINT);
-                    insert.setString(13, row.entities);
-                    insert.setLong(14, row.total);
-                    insert.addBatch();
+                    rows.add(AuditEventRow.of(pending.record()));
                 }
-                insert.executeBatch();
+                long[] ids =
+                        postgres(connection) ? insertWithIds(connection, rows) : insertReturningIds(connection, rows);
+                try (PreparedStatement leaves = connection.prepareStatement(INSERT_LEAF)) {
+                    for (int i = 0; i < rows.size(); i++) {
+                        AuditEventRow row = rows.get(i);
+                        leaves.setString(1, Long.toString(ids[i]));
+                        leaves.setBytes(2, Leaves.audit(row.canonicalDocument(ids[i])));
+                        leaves.setObject(3, row.recordedAt.atOffset(ZoneOffset.UTC));
+                        leaves.addBatch();
+                    }
+                    leaves.executeBatch();
+                }
                 connection.commit();
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
@@ -305,5 +315,72 @@ public class AuditTrail {
             unwritten.addAndGet(-batch.size());
             batch.forEach(pending -> pending.done().completeExceptionally(e));
         }
+    }
+
+    private static boolean postgres(Connection connection) throws SQLException {
+        return "PostgreSQL".equals(connection.getMetaData().getDatabaseProductName());
+    }
+
+    private static long[] insertWithIds(Connection connection, List<AuditEventRow> rows) throws SQLException {
+        long[] ids = new long[rows.size()];
+        try (PreparedStatement next = connection.prepareStatement(
+                "select nextval(pg_get_serial_sequence('audit_event', 'id')) from generate_series(1, ?)")) {
+            next.setInt(1, rows.size());
+            try (java.sql.ResultSet result = next.executeQuery()) {
+                for (int i = 0; i < ids.length; i++) {
+                    if (!result.next()) {
+                        throw new SQLException("the sequence returned fewer audit ids than rows");
+                    }
+                    ids[i] = result.getLong(1);
+                }
+            }
+        }
+        try (PreparedStatement insert = connection.prepareStatement(INSERT_WITH_ID)) {
+            for (int i = 0; i < rows.size(); i++) {
+                insert.setLong(1, ids[i]);
+                bind(insert, 1, rows.get(i));
+                insert.addBatch();
+            }
+            insert.executeBatch();
+        }
+        return ids;
+    }
+
+    private static long[] insertReturningIds(Connection connection, List<AuditEventRow> rows) throws SQLException {
+        long[] ids = new long[rows.size()];
+        try (PreparedStatement insert = connection.prepareStatement(INSERT, new String[] {"id"})) {
+            for (AuditEventRow row : rows) {
+                bind(insert, 0, row);
+                insert.addBatch();
+            }
+            insert.executeBatch();
+            try (java.sql.ResultSet keys = insert.getGeneratedKeys()) {
+                for (int i = 0; i < ids.length; i++) {
+                    if (!keys.next()) {
+                        throw new SQLException("the database returned fewer audit ids than rows");
+                    }
+                    ids[i] = keys.getLong(1);
+                }
+            }
+        }
+        return ids;
+    }
+
+    /** Binds a row's columns after the first {@code offset} parameters. */
+    private static void bind(PreparedStatement insert, int offset, AuditEventRow row) throws SQLException {
+        insert.setObject(offset + 1, row.recordedAt.atOffset(ZoneOffset.UTC));
+        insert.setString(offset + 2, row.agent);
+        insert.setString(offset + 3, row.agentKind);
+        insert.setString(offset + 4, row.agentRef);
+        insert.setString(offset + 5, row.interaction);
+        insert.setString(offset + 6, row.target);
+        insert.setString(offset + 7, row.patientId);
+        insert.setString(offset + 8, row.purpose);
+        insert.setString(offset + 9, row.outcome);
+        insert.setString(offset + 10, row.reason);
+        insert.setString(offset + 11, row.basis);
+        insert.setObject(offset + 12, row.block, Types.BIGINT);
+        insert.setString(offset + 13, row.entities);
+        insert.setLong(offset + 14, row.total);
     }
 }

@@ -5,6 +5,7 @@ import ca.uhn.fhir.rest.annotation.Create;
 import ca.uhn.fhir.rest.annotation.Delete;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Offset;
+import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OptionalParam;
 import ca.uhn.fhir.rest.annotation.Read;
 import ca.uhn.fhir.rest.annotation.ResourceParam;
@@ -38,6 +39,7 @@ import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Identifier;
+import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.StringType;
 
@@ -56,13 +58,19 @@ public class AuditEventResourceProvider implements IResourceProvider {
     private final PolicyDecisionPoint policy;
     private final CurrentReader current;
     private final SearchRequests searchRequests;
+    private final IntegrityOperations integrity;
 
     AuditEventResourceProvider(
-            AuditTrail trail, PolicyDecisionPoint policy, CurrentReader current, SearchRequests searchRequests) {
+            AuditTrail trail,
+            PolicyDecisionPoint policy,
+            CurrentReader current,
+            SearchRequests searchRequests,
+            IntegrityOperations integrity) {
         this.trail = trail;
         this.policy = policy;
         this.current = current;
         this.searchRequests = searchRequests;
+        this.integrity = integrity;
     }
 
     @Override
@@ -73,6 +81,27 @@ public class AuditEventResourceProvider implements IResourceProvider {
     /** One record; 403 for a record the reader may not see and for an unknown id alike. */
     @Read
     public AuditEvent read(@IdParam IIdType id) {
+        return toFhir(readRow(id));
+    }
+
+    /**
+     * {@code AuditEvent/id/$proof}: the record's integrity leaf with its canonical document, its
+     * inclusion path and where the chain holds the root. Read through the gate like the record.
+     */
+    @Operation(name = "$proof", idempotent = true)
+    public Parameters proof(@IdParam IIdType id) {
+        AuditEventRow row = readRow(id);
+        return integrity.proofOfAudit(row.id, row.canonicalDocument(row.id));
+    }
+
+    /** {@code AuditEvent/id/$verify-integrity}: the record recomputed from its row, checked against the chain. */
+    @Operation(name = "$verify-integrity", idempotent = true)
+    public Parameters verifyIntegrity(@IdParam IIdType id) {
+        AuditEventRow row = readRow(id);
+        return integrity.verifyAudit(row.id, row.canonicalDocument(row.id));
+    }
+
+    private AuditEventRow readRow(IIdType id) {
         ReadContext context = current.context();
         AuditEventRow row = parseId(id.getIdPart()).flatMap(trail::find).orElse(null);
         Decision decision = policy.decide(
@@ -85,7 +114,7 @@ public class AuditEventResourceProvider implements IResourceProvider {
             }
             throw new ForbiddenOperationException("PT-POLICY-403: access denied");
         }
-        return toFhir(row);
+        return row;
     }
 
     /**

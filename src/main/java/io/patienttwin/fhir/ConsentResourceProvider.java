@@ -18,8 +18,12 @@ public class ConsentResourceProvider extends ResourceTypeProvider {
     private final ConsentLedger consents;
 
     ConsentResourceProvider(
-            ResourceService writes, ReadService reads, ValidateOperation validation, ConsentLedger consents) {
-        super(Consent.class, "Consent", writes, reads, validation);
+            ResourceService writes,
+            ReadService reads,
+            ValidateOperation validation,
+            IntegrityOperations integrity,
+            ConsentLedger consents) {
+        super(Consent.class, "Consent", writes, reads, validation, integrity);
         this.consents = consents;
     }
 

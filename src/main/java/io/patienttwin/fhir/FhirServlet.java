@@ -36,6 +36,9 @@ public class FhirServlet extends RestfulServer {
     ValidateOperation validation;
 
     @Inject
+    IntegrityOperations integrity;
+
+    @Inject
     SystemProvider systemProvider;
 
     @Inject
@@ -95,15 +98,16 @@ public class FhirServlet extends RestfulServer {
         FhirContext fhirContext = getFhirContext();
         for (String type : new TreeSet<>(fhirContext.getResourceTypes())) {
             if (type.equals("AuditEvent")) {
-                providers.add(new AuditEventResourceProvider(auditTrail, policy, currentReader, searchRequests));
+                providers.add(
+                        new AuditEventResourceProvider(auditTrail, policy, currentReader, searchRequests, integrity));
             } else if (type.equals("Consent")) {
-                providers.add(new ConsentResourceProvider(writes, reads, validation, consentLedger));
+                providers.add(new ConsentResourceProvider(writes, reads, validation, integrity, consentLedger));
             } else if (type.equals("Patient")) {
-                providers.add(new PatientResourceProvider(writes, reads, validation, twins));
+                providers.add(new PatientResourceProvider(writes, reads, validation, integrity, twins));
             } else {
                 Class<? extends IBaseResource> resourceClass =
                         fhirContext.getResourceDefinition(type).getImplementingClass();
-                providers.add(new ResourceTypeProvider(resourceClass, type, writes, reads, validation));
+                providers.add(new ResourceTypeProvider(resourceClass, type, writes, reads, validation, integrity));
             }
         }
         registerProviders(providers);

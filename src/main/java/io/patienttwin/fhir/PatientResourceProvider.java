@@ -24,8 +24,12 @@ public class PatientResourceProvider extends ResourceTypeProvider {
     private final TwinOperations twins;
 
     PatientResourceProvider(
-            ResourceService writes, ReadService reads, ValidateOperation validation, TwinOperations twins) {
-        super(Patient.class, "Patient", writes, reads, validation);
+            ResourceService writes,
+            ReadService reads,
+            ValidateOperation validation,
+            IntegrityOperations integrity,
+            TwinOperations twins) {
+        super(Patient.class, "Patient", writes, reads, validation, integrity);
         this.twins = twins;
     }
 

@@ -113,6 +113,29 @@ public class ReadService {
         return new PageBundleProvider(resources, start, size, total);
     }
 
+    /** The most versions {@link #storedVersion}s of one resource a single integrity check walks. */
+    static final int MAX_VERSIONS = 10_000;
+
+    /**
+     * One stored version as the store holds it (its JSON as written), read through the gate like a
+     * vread: 404 if it does not exist; a deletion is returned, not refused.
+     */
+    public StoredResource storedVersion(String type, String id, long version) {
+        return reader.vread(current.context(), type, id, version)
+                .orElseThrow(() -> notFound(type, id + "/_history/" + version));
+    }
+
+    /** Every version of a resource as stored, oldest first, read through the gate like its history. */
+    public List<StoredResource> storedVersions(String type, String id) {
+        ReadContext context = current.context();
+        if (reader.read(context, type, id).isEmpty()) {
+            throw notFound(type, id);
+        }
+        List<StoredResource> versions = new ArrayList<>(reader.history(context, type, id, null, 0, MAX_VERSIONS));
+        versions.sort(java.util.Comparator.comparingLong(StoredResource::version));
+        return versions;
+    }
+
     /** A page of everything in a patient's compartment. */
     public IBundleProvider everything(String patientId, Integer count, Integer offset) {
         read("Patient", patientId);

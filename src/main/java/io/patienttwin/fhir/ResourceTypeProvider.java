@@ -7,6 +7,7 @@ import ca.uhn.fhir.rest.annotation.Delete;
 import ca.uhn.fhir.rest.annotation.History;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Offset;
+import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.Read;
 import ca.uhn.fhir.rest.annotation.ResourceParam;
 import ca.uhn.fhir.rest.annotation.Search;
@@ -26,6 +27,7 @@ import java.util.Date;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Parameters;
 
 /**
  * The FHIR interactions of one resource type. One instance per R4 type, all sharing the same
@@ -38,18 +40,21 @@ public class ResourceTypeProvider implements IResourceProvider {
     protected final ResourceService writes;
     protected final ReadService reads;
     private final ValidateOperation validation;
+    private final IntegrityOperations integrity;
 
     ResourceTypeProvider(
             Class<? extends IBaseResource> resourceType,
             String typeName,
             ResourceService writes,
             ReadService reads,
-            ValidateOperation validation) {
+            ValidateOperation validation,
+            IntegrityOperations integrity) {
         this.resourceType = resourceType;
         this.typeName = typeName;
         this.writes = writes;
         this.reads = reads;
         this.validation = validation;
+        this.integrity = integrity;
     }
 
     @Override
@@ -125,6 +130,33 @@ public class ResourceTypeProvider implements IResourceProvider {
             @Validate.Mode ValidationModeEnum mode,
             @Validate.Profile String profile) {
         return validation.validate(typeName, resource, id, mode, profile);
+    }
+
+    /**
+     * {@code Type/id/_history/vid/$proof} (or {@code Type/id/$proof} for the current version): the
+     * version's integrity leaf, its inclusion path and where the chain holds the root. Read through
+     * the gate like a vread of the version.
+     */
+    @Operation(name = "$proof", idempotent = true)
+    public Parameters proof(@IdParam IIdType id) {
+        Long version = null;
+        if (id.hasVersionIdPart()) {
+            try {
+                version = Long.parseLong(id.getVersionIdPart());
+            } catch (NumberFormatException e) {
+                throw new InvalidRequestException("PT-FHIR-400: '" + id.getVersionIdPart() + "' is not a version");
+            }
+        }
+        return integrity.proofOfVersion(typeName, id.getIdPart(), version);
+    }
+
+    /**
+     * {@code Type/id/$verify-integrity}: every version recomputed from the store and checked against its
+     * leaf and the root on chain. Read through the gate like the resource's history.
+     */
+    @Operation(name = "$verify-integrity", idempotent = true)
+    public Parameters verifyIntegrity(@IdParam IIdType id) {
+        return integrity.verifyResource(typeName, id.getIdPart());
     }
 
     private MethodOutcome outcome(WriteOutcome written) {

@@ -44,6 +44,9 @@ public interface LedgerClient {
     /** The document hash ConsentRegistry holds for a consent id, or empty when it holds none. */
     Optional<String> consentDocumentHash(byte[] consentId);
 
+    /** What AuditAnchor holds for a batch id, or empty when it holds none. */
+    Optional<LedgerRecords.Anchored> anchorOf(byte[] batchId);
+
     /** ConsentRegistry's events in blocks {@code from..to} (inclusive), in chain order. */
     List<RegistryEvent> registryEvents(long from, long to);
 

@@ -9,7 +9,8 @@ import org.eclipse.microprofile.health.Readiness;
 
 /**
  * Reports the chain in {@code /q/health/ready}: reachable or not, chain id, head block, the follower's
- * lag and the outbox backlog. An unreachable chain does not make this node unready: reads are decided
+ * lag, the outbox backlog and the integrity anchoring's backlog (leaves waiting for a batch, batches
+ * waiting for the chain, and how long the oldest leaf has waited). An unreachable chain does not make this node unready: reads are decided
  * on the local consent projection and writes wait in the outbox, so taking the node out of service
  * would only turn a delay into an outage. Alert on {@code chainReachable=false} and a growing backlog
  * instead (docs/operations.md). A chain that lost its history, or is another chain, makes it DOWN.
@@ -21,11 +22,14 @@ public class LedgerHealthCheck implements HealthCheck {
     private final LedgerClient ledger;
     private final LedgerFollower follower;
     private final LedgerOutbox outbox;
+    private final IntegrityAnchorer anchorer;
 
-    public LedgerHealthCheck(LedgerClient ledger, LedgerFollower follower, LedgerOutbox outbox) {
+    public LedgerHealthCheck(
+            LedgerClient ledger, LedgerFollower follower, LedgerOutbox outbox, IntegrityAnchorer anchorer) {
         this.ledger = ledger;
         this.follower = follower;
         this.outbox = outbox;
+        this.anchorer = anchorer;
     }
 
     @Override
@@ -37,6 +41,16 @@ public class LedgerHealthCheck implements HealthCheck {
                 .withData("processedBlock", following.processedBlock())
                 .withData("followerLag", following.lag())
                 .withData("outboxBacklog", QuarkusTransaction.requiringNew().call(outbox::backlog));
+        IntegrityAnchorer.Backlog integrity = anchorer.backlog();
+        response.withData("integrityWaitingLeaves", integrity.waitingLeaves())
+                .withData("integrityUnanchoredBatches", integrity.unanchoredBatches())
+                .withData(
+                        "integrityOldestWaitingSeconds",
+                        integrity
+                                .oldestWaiting()
+                                .map(t -> java.time.Duration.between(t, java.time.Instant.now())
+                                        .toSeconds())
+                                .orElse(0L));
         if (following.state() == LedgerFollower.State.HALTED) {
             response.down().withData("error", following.message());
         }

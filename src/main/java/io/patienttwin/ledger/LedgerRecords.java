@@ -40,4 +40,7 @@ public final class LedgerRecords {
 
     /** @param firstTime time of the first event, unix milliseconds */
     public record AuditBatch(byte[] batchId, byte[] merkleRoot, int count, long firstTime, long lastTime) {}
+
+    /** What AuditAnchor holds for a batch: its root (hex), leaf count, times and the block that anchored it. */
+    public record Anchored(String merkleRoot, int count, long firstTime, long lastTime, long blockNumber) {}
 }

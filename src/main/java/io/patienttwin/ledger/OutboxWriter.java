@@ -192,7 +192,10 @@ public class OutboxWriter {
         }
     }
 
-    /** A retry found the record on chain: ours if it holds our document hash (grants) — else refuse. */
+    /**
+     * A retry found the record on chain: ours if it holds our document hash (consent grants) or our
+     * Merkle root (anchored batches; the outbox keeps it as the document hash) — else refuse.
+     */
     private void alreadyOnChain(OutboxEntry entry, Submission.Refused refused, Instant now) {
         if (entry.action == OutboxEntry.Action.GRANT_CONSENT) {
             Optional<String> onChain;
@@ -204,6 +207,19 @@ public class OutboxWriter {
             }
             if (onChain.isEmpty() || !onChain.get().equalsIgnoreCase(entry.documentHash)) {
                 reject(entry, "ConsentExists with another document hash", now);
+                return;
+            }
+        }
+        if (entry.action == OutboxEntry.Action.ANCHOR_AUDIT_BATCH) {
+            Optional<LedgerRecords.Anchored> onChain;
+            try {
+                onChain = ledger.anchorOf(Numeric.hexStringToByteArray(entry.recordId));
+            } catch (LedgerException e) {
+                retryLater(entry, e.getMessage(), now);
+                return;
+            }
+            if (onChain.isEmpty() || !onChain.get().merkleRoot().equalsIgnoreCase(entry.documentHash)) {
+                reject(entry, "BatchExists with another Merkle root", now);
                 return;
             }
         }

@@ -313,6 +313,47 @@ public class Web3jLedgerClient implements LedgerClient {
     }
 
     @Override
+    public Optional<LedgerRecords.Anchored> anchorOf(byte[] batchId) {
+        Connection c = connection();
+        // decoded as a flat tuple, like consentOf above
+        Function anchorOf = new Function(
+                "anchorOf",
+                List.of(new Bytes32(batchId)),
+                List.of(
+                        new TypeReference<Bytes32>() {},
+                        new TypeReference<Uint32>() {},
+                        new TypeReference<Uint64>() {},
+                        new TypeReference<Uint64>() {},
+                        new TypeReference<Uint64>() {}));
+        try {
+            EthCall call = c.web3j()
+                    .ethCall(
+                            Transaction.createEthCallTransaction(
+                                    c.transactions().getFromAddress(),
+                                    c.anchor().getContractAddress(),
+                                    FunctionEncoder.encode(anchorOf)),
+                            DefaultBlockParameterName.LATEST)
+                    .send();
+            if (call.hasError()) {
+                throw new LedgerException("anchorOf failed: " + call.getError().getMessage(), null, null, null);
+            }
+            List<Type> values = FunctionReturnDecoder.decode(call.getValue(), anchorOf.getOutputParameters());
+            int count = ((Uint32) values.get(1)).getValue().intValueExact();
+            if (count == 0) {
+                return Optional.empty();
+            }
+            return Optional.of(new LedgerRecords.Anchored(
+                    Numeric.toHexString(((Bytes32) values.get(0)).getValue()),
+                    count,
+                    ((Uint64) values.get(2)).getValue().longValueExact(),
+                    ((Uint64) values.get(3)).getValue().longValueExact(),
+                    ((Uint64) values.get(4)).getValue().longValueExact()));
+        } catch (IOException e) {
+            throw unreachable(e);
+        }
+    }
+
+    @Override
     public List<RegistryEvent> registryEvents(long from, long to) {
         Connection c = connection();
         EthFilter filter = new EthFilter(

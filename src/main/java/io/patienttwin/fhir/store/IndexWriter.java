@@ -37,6 +37,25 @@ final class IndexWriter {
         }
     }
 
+    /** Inserts the integrity leaves of stored versions (kind VERSION, waiting for a batch). */
+    static void insertLeaves(Connection connection, List<PendingWrites.Leaf> leaves) throws SQLException {
+        if (leaves.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = connection.prepareStatement("insert into integrity_leaf (kind, ref_type,"
+                + " ref_id, ref_version, leaf_hash, recorded_at) values ('VERSION', ?, ?, ?, ?, ?)")) {
+            for (PendingWrites.Leaf leaf : leaves) {
+                ps.setString(1, leaf.type());
+                ps.setString(2, leaf.id());
+                ps.setLong(3, leaf.version());
+                ps.setBytes(4, leaf.hash());
+                ps.setObject(5, leaf.at().atOffset(ZoneOffset.UTC));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
     /** Inserts the rows of each resource; keys are resource pids. */
     static void insert(Connection connection, Map<Long, PendingWrites.Indexed> resources) throws SQLException {
         if (resources.isEmpty()) {

@@ -14,14 +14,18 @@ import java.util.Set;
 import org.hibernate.Session;
 
 /**
- * Index changes of the current transaction, written in batches: at each chunk boundary of a large
- * Bundle and, at the latest, just before the transaction commits. One instance per transaction.
+ * Index changes and integrity leaves of the current transaction, written in batches: at each chunk
+ * boundary of a large Bundle and, at the latest, just before the transaction commits. One instance per
+ * transaction.
  */
 @TransactionScoped
 class PendingWrites implements Serializable {
 
     /** The index rows of one resource version. */
     record Indexed(String type, ResourceIndex index) {}
+
+    /** The integrity leaf of one stored version (integrity.Leaves). */
+    record Leaf(String type, String id, long version, byte[] hash, java.time.Instant at) {}
 
     @Inject
     transient EntityManager entityManager;
@@ -31,6 +35,7 @@ class PendingWrites implements Serializable {
 
     private final Set<Long> stale = new LinkedHashSet<>();
     private final Map<Long, Indexed> fresh = new LinkedHashMap<>();
+    private final java.util.List<Leaf> leaves = new java.util.ArrayList<>();
     private boolean registered;
 
     /** Replaces the index rows of a resource: its old rows go, the new ones (if any) come. */
@@ -43,6 +48,16 @@ class PendingWrites implements Serializable {
         } else {
             fresh.put(pid, new Indexed(type, index));
         }
+        registerFlush();
+    }
+
+    /** Queues the integrity leaf of a version, written with the transaction. */
+    void leaf(Leaf leaf) {
+        leaves.add(leaf);
+        registerFlush();
+    }
+
+    private void registerFlush() {
         if (!registered) {
             registered = true;
             synchronizations.registerInterposedSynchronization(new Synchronization() {
@@ -58,12 +73,12 @@ class PendingWrites implements Serializable {
     }
 
     int size() {
-        return fresh.size() + stale.size();
+        return fresh.size() + stale.size() + leaves.size();
     }
 
     /** Writes the entity changes, then the index rows, and empties the persistence context. */
     void flush() {
-        if (fresh.isEmpty() && stale.isEmpty()) {
+        if (fresh.isEmpty() && stale.isEmpty() && leaves.isEmpty()) {
             return;
         }
         entityManager.flush();
@@ -71,12 +86,14 @@ class PendingWrites implements Serializable {
             try {
                 IndexWriter.delete(connection, stale);
                 IndexWriter.insert(connection, fresh);
+                IndexWriter.insertLeaves(connection, leaves);
             } catch (SQLException e) {
                 throw e.getNextException() != null ? e.getNextException() : e;
             }
         });
         stale.clear();
         fresh.clear();
+        leaves.clear();
         entityManager.clear();
     }
 }

@@ -4,6 +4,7 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import io.patienttwin.integrity.Leaves;
 import io.patienttwin.policy.Sensitivity;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
@@ -269,7 +270,8 @@ public class ResourceStore {
                 : null;
     }
 
-    private static void persistVersion(FhirResourceEntity entity, String method, String json) {
+    /** Stores a version and queues its integrity leaf (integrity.Leaves) in the same transaction. */
+    private void persistVersion(FhirResourceEntity entity, String method, String json) {
         FhirResourceVersionEntity version = new FhirResourceVersionEntity();
         version.key = new FhirResourceVersionEntity.Key(entity.pid, entity.version);
         version.type = entity.type;
@@ -281,6 +283,12 @@ public class ResourceStore {
         version.accessMask = entity.accessMask;
         version.body = json;
         version.persist();
+        pending.leaf(new PendingWrites.Leaf(
+                entity.type,
+                entity.resourceId,
+                entity.version,
+                Leaves.version(entity.type, entity.resourceId, entity.version, entity.lastUpdated, json),
+                entity.lastUpdated));
     }
 
     private static Optional<FhirResourceEntity> lockCurrent(String type, String id) {
