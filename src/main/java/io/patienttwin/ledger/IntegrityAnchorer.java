@@ -104,6 +104,33 @@ public class IntegrityAnchorer {
         });
     }
 
+    /** A batch as the compliance console lists it. */
+    public record BatchView(
+            long id,
+            int leaves,
+            String root,
+            boolean anchored,
+            Long blockNumber,
+            String blockHash,
+            String txHash,
+            Instant createdAt) {}
+
+    /** The newest batches, newest first. */
+    public List<BatchView> recentBatches(int count) {
+        return QuarkusTransaction.requiringNew()
+                .call(() -> IntegrityBatch.<IntegrityBatch>find("order by id desc").page(0, count).list().stream()
+                        .map(b -> new BatchView(
+                                b.id,
+                                b.leafCount,
+                                b.merkleRoot,
+                                b.blockHash != null,
+                                b.blockNumber,
+                                b.blockHash,
+                                b.txHash,
+                                b.createdAt))
+                        .toList());
+    }
+
     /** The newest batch's number, if any batch was closed. */
     public Optional<Long> lastBatch() {
         return QuarkusTransaction.requiringNew().call(() -> Optional.ofNullable((Number) entityManager

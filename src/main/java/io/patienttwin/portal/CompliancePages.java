@@ -12,6 +12,8 @@ import io.patienttwin.consent.Purpose;
 import io.patienttwin.fhir.ReadService;
 import io.patienttwin.fhir.store.AccessLog;
 import io.patienttwin.ledger.ConsentEventLog;
+import io.patienttwin.ledger.IntegrityAnchorer;
+import io.patienttwin.ledger.IntegritySweep;
 import io.patienttwin.ledger.LedgerException;
 import io.patienttwin.policy.ReadContext;
 import io.quarkus.security.Authenticated;
@@ -36,12 +38,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.hl7.fhir.r4.model.Consent;
 
 /**
  * The compliance officer's pages: the consent log (every consent's chain events, each verified against
- * the chain now), the access audit with filters and CSV export, and the break-glass review queue. Each
- * page view is itself recorded in the audit.
+ * the chain now), the access audit with filters and CSV export, the break-glass review queue, and the
+ * integrity console (sweeps and anchored batches). Each page view is itself recorded in the audit.
  */
 @Path("/portal/compliance")
 @Authenticated
@@ -59,6 +62,9 @@ public class CompliancePages {
     private final BreakGlass breakGlass;
     private final AccessLog log;
     private final ConsentEventLog events;
+    private final IntegritySweep sweep;
+    private final IntegrityAnchorer anchorer;
+    private final Optional<String> explorer;
 
     CompliancePages(
             Pages pages,
@@ -68,7 +74,10 @@ public class CompliancePages {
             AuditTrail audit,
             BreakGlass breakGlass,
             AccessLog log,
-            ConsentEventLog events) {
+            ConsentEventLog events,
+            IntegritySweep sweep,
+            IntegrityAnchorer anchorer,
+            @ConfigProperty(name = "twin.portal.explorer-url") Optional<String> explorer) {
         this.pages = pages;
         this.viewer = viewer;
         this.reads = reads;
@@ -77,6 +86,9 @@ public class CompliancePages {
         this.breakGlass = breakGlass;
         this.log = log;
         this.events = events;
+        this.sweep = sweep;
+        this.anchorer = anchorer;
+        this.explorer = explorer.map(url -> url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
     }
 
     /** One consent event on chain, with the consent it belongs to and that consent's verification. */
@@ -420,6 +432,86 @@ public class CompliancePages {
                 throw new PortalException(404, "Not found", "There is no such break-glass session.");
             }
             return pages.seeOther("/portal/compliance/break-glass");
+        });
+    }
+
+    /** A batch row of the integrity page. */
+    public record BatchRow(
+            long id, int leaves, String root, String state, String block, String tx, String txLink, String created) {}
+
+    /** A finding row of the integrity page. */
+    public record FindingRow(String kind, String batch, String reference, String detail) {}
+
+    /**
+     * The integrity console: the last sweep (counts, and every finding highlighted), what waits to be
+     * anchored, and the newest batches with their block and transaction. Recorded in the audit.
+     */
+    @GET
+    @Path("/integrity")
+    @Produces(MediaType.TEXT_HTML)
+    public Response integrity() {
+        return pages.guard(() -> {
+            ReadContext context = requireCompliance();
+            Optional<IntegritySweep.Report> last = sweep.last();
+            IntegrityAnchorer.Backlog backlog = anchorer.backlog();
+            List<BatchRow> batches = anchorer.recentBatches(LOG_PAGE).stream()
+                    .map(b -> new BatchRow(
+                            b.id(),
+                            b.leaves(),
+                            b.root(),
+                            b.anchored() ? "anchored" : "pending",
+                            b.blockNumber() == null ? "" : Long.toString(b.blockNumber()),
+                            b.txHash() == null ? "" : b.txHash(),
+                            b.txHash() == null || explorer.isEmpty() ? null : explorer.get() + "/tx/" + b.txHash(),
+                            b.createdAt() == null ? "" : b.createdAt().toString()))
+                    .toList();
+            log.governanceRead(context, "portal-integrity", "IntegrityBatch", null, batches.size());
+            Map<String, Object> data = new HashMap<>();
+            data.put("batches", batches);
+            data.put("waitingLeaves", backlog.waitingLeaves());
+            data.put("unanchoredBatches", backlog.unanchoredBatches());
+            data.put("swept", last.isPresent());
+            last.ifPresent(report -> {
+                data.put("sweptAt", report.finishedAt().toString());
+                data.put("sweptBatches", report.batches());
+                data.put("sweptLeaves", report.leaves());
+                data.put("missing", report.missing());
+                data.put("altered", report.altered());
+                data.put("extra", report.extra());
+                data.put("batchesAltered", report.batchesAltered());
+                data.put("clean", report.clean());
+                data.put(
+                        "findings",
+                        report.findings().stream()
+                                .map(f -> new FindingRow(
+                                        f.kind(),
+                                        f.batch() == null ? "" : Long.toString(f.batch()),
+                                        f.reference() == null ? "" : f.reference(),
+                                        f.detail()))
+                                .toList());
+            });
+            return pages.page("integrity", "Integrity", data);
+        });
+    }
+
+    /** Runs the integrity sweep now (CSRF-checked) and shows its result. */
+    @POST
+    @Path("/integrity/sweep")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @Produces(MediaType.TEXT_HTML)
+    public Response runSweep(@FormParam(Csrf.FIELD) String csrf, @HeaderParam(Csrf.HEADER) String header) {
+        return pages.guard(() -> {
+            viewer.checkCsrf(csrf, header);
+            requireCompliance();
+            try {
+                sweep.run();
+            } catch (LedgerException e) {
+                throw new PortalException(
+                        503,
+                        "Chain unreachable",
+                        "The sweep needs the chain, which cannot be reached. Try again later.");
+            }
+            return pages.seeOther("/portal/compliance/integrity");
         });
     }
 

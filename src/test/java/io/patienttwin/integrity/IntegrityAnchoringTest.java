@@ -48,6 +48,9 @@ class IntegrityAnchoringTest {
     @ConfigProperty(name = "twin.ledger.rpc-url")
     String rpcUrl;
 
+    @io.quarkus.test.common.http.TestHTTPResource("/")
+    java.net.URL base;
+
     @Test
     void aVersionsProofVerifiesOfflineAgainstTheChainAndFailsForAnyOtherContent() throws Exception {
         String id = create(observation("64.125"));
@@ -211,6 +214,50 @@ class IntegrityAnchoringTest {
     }
 
     @Test
+    void theSweepNamesAnAlteredVersionADeletedAuditRecordAndARowWithoutALeafAndTheConsoleShowsThem() throws Exception {
+        String altered = create(observation("69.125"));
+        String extra = create(observation("69.375"));
+        fhir().get("/fhir/Observation/" + altered).then().statusCode(200);
+        long auditId = lastAuditIdOf("Observation/" + altered);
+        anchoredProof("/fhir/AuditEvent/" + auditId + "/$proof", compliance());
+
+        sql(
+                "update fhir_resource_version set body = replace(body, '69.125', '99.125') where res_type = 'Observation'"
+                        + " and res_id = ? and version = 1",
+                altered);
+        sql("delete from audit_event where id = ?", auditId);
+        sql(
+                "insert into fhir_resource_version (resource_pid, version, res_type, res_id, deleted, last_updated,"
+                        + " method, body, patient_id, access_mask) select resource_pid, 2, res_type, res_id, deleted,"
+                        + " last_updated, method, body, patient_id, access_mask from fhir_resource_version"
+                        + " where res_type = 'Observation' and res_id = ? and version = 1",
+                extra);
+
+        Response swept = given().auth().oauth2(Tokens.carol()).post("/api/integrity/sweep");
+
+        swept.then().statusCode(200);
+        JsonNode report = JSON.readTree(swept.asString());
+        assertThat(report.path("clean").asBoolean(true)).isFalse();
+        assertThat(findings(report))
+                .contains(
+                        "ALTERED Observation/" + altered + "/_history/1",
+                        "MISSING AuditEvent/" + auditId,
+                        "EXTRA Observation/" + extra + "/_history/2");
+        assertThat(findings(report)).doesNotContain("ALTERED Observation/" + extra + "/_history/1");
+        given().auth().oauth2(Tokens.carol()).get("/api/integrity/sweep").then().statusCode(200);
+        given().auth().oauth2(Tokens.bob()).post("/api/integrity/sweep").then().statusCode(403);
+
+        io.patienttwin.identity.CodeFlowLogin browser = new io.patienttwin.identity.CodeFlowLogin();
+        String page = browser.open(portal("/portal/compliance/integrity"), "carol", "carol")
+                .body();
+        assertThat(page)
+                .contains("Differences found")
+                .contains("Observation/" + altered + "/_history/1")
+                .contains("AuditEvent/" + auditId)
+                .contains("verify-mismatch");
+    }
+
+    @Test
     void aProofIsADisclosureAndIsRefusedToAReaderWithoutConsent() {
         String id = create(observation("62.125"));
 
@@ -281,6 +328,19 @@ class IntegrityAnchoringTest {
             }
         }
         return null;
+    }
+
+    private static java.util.List<String> findings(JsonNode report) {
+        java.util.List<String> found = new java.util.ArrayList<>();
+        for (JsonNode f : report.path("findings")) {
+            found.add(f.path("kind").asText() + " " + f.path("reference").asText());
+        }
+        return found;
+    }
+
+    /** A portal address on 127.0.0.1, the loopback host the realm accepts redirects to on any port. */
+    private String portal(String path) {
+        return base.toString().replace("localhost", "127.0.0.1").replaceAll("/$", "") + path;
     }
 
     private static String versionResult(JsonNode parameters, int version) {
