@@ -123,7 +123,9 @@ public class IntegrityOperations {
             p.addParameter().setName("document").setValue(new StringType(canonicalDocument));
         }
         p.addParameter().setName("chainId").setValue(new StringType(Long.toString(proof.chainId())));
-        p.addParameter().setName("contract").setValue(new StringType(proof.contract()));
+        if (proof.contract() != null) {
+            p.addParameter().setName("contract").setValue(new StringType(proof.contract()));
+        }
         if (proof.batchId() == null) {
             return p;
         }

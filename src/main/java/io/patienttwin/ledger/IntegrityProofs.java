@@ -81,9 +81,12 @@ public class IntegrityProofs {
             });
     private final Map<String, String> chainRoots = new ConcurrentHashMap<>();
 
-    public IntegrityProofs(EntityManager entityManager, LedgerClient ledger) {
+    private final LedgerConfig config;
+
+    public IntegrityProofs(EntityManager entityManager, LedgerClient ledger, LedgerConfig config) {
         this.entityManager = entityManager;
         this.ledger = ledger;
+        this.config = config;
     }
 
     /** The proof of a leaf ({@code AuditEvent}/id/0 for an audit record), or empty when it has none. */
@@ -186,15 +189,38 @@ public class IntegrityProofs {
         return anchored.map(LedgerRecords.Anchored::merkleRoot).orElse(null);
     }
 
-    private ChainFacts cachedFacts;
+    /** How long the chain id and contract address a proof names are taken from the last look. */
+    private static final java.time.Duration FACTS_FOR = java.time.Duration.ofSeconds(60);
 
+    private volatile ChainFacts cachedFacts;
+    private volatile java.time.Instant factsAt = java.time.Instant.EPOCH;
+
+    /**
+     * The chain id and AuditAnchor address a proof names: from the chain at most once a minute, else the
+     * last known, else configuration — a proof is answered while the chain is down (its batch's block and
+     * root are in the store; the verifier asks the chain itself).
+     */
     private ChainFacts facts() {
         ChainFacts facts = cachedFacts;
-        if (facts == null) {
+        if (facts != null && factsAt.plus(FACTS_FOR).isAfter(java.time.Instant.now())) {
+            return facts;
+        }
+        try {
             facts = ledger.chainFacts();
             cachedFacts = facts;
+            factsAt = java.time.Instant.now();
+            return facts;
+        } catch (LedgerException e) {
+            if (facts != null) {
+                return facts;
+            }
+            return new ChainFacts(
+                    config.chainId(),
+                    null,
+                    config.consentRegistry().orElse(null),
+                    config.auditAnchor().orElse(null),
+                    0);
         }
-        return facts;
     }
 
     private Optional<Object[]> leafRow(String refType, String refId, long refVersion) {

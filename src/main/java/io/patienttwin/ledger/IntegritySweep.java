@@ -29,6 +29,7 @@ import org.web3j.utils.Numeric;
  *   <li>{@code ALTERED}: a row that no longer hashes to its leaf;
  *   <li>{@code BATCH_ALTERED}: leaf rows that no longer give the root (or count) the chain holds;
  *   <li>{@code NOT_ON_CHAIN}: a batch recorded as anchored that the chain does not hold (a chain reset);
+ *   <li>{@code REFUSED}: a batch whose anchor the chain refused for good (its id held another root);
  *   <li>{@code EXTRA}: a version or audit record without a leaf (inserted behind the server's back, or
  *       stored before anchoring existed).
  * </ul>
@@ -97,6 +98,7 @@ public class IntegritySweep {
                     findings,
                     counts);
         }
+        QuarkusTransaction.requiringNew().run(() -> refusedBatches(findings, counts));
         QuarkusTransaction.requiringNew().run(() -> extraRows(findings, counts));
         Report report = new Report(
                 started,
@@ -269,6 +271,22 @@ public class IntegritySweep {
     }
 
     /** Versions and audit records that have no leaf at all. */
+    /** Batches the chain refused for good: their leaves will never be anchored without an operator. */
+    private void refusedBatches(List<Finding> findings, long[] counts) {
+        @SuppressWarnings("unchecked")
+        List<Object[]> refused = entityManager
+                .createNativeQuery("select b.id, o.last_error from integrity_batch b join ledger_outbox o"
+                        + " on o.id = b.outbox_id where o.state = 'REJECTED' order by b.id")
+                .getResultList();
+        for (Object[] row : refused) {
+            counts[4]++;
+            add(
+                    findings,
+                    new Finding(
+                            "REFUSED", ((Number) row[0]).longValue(), null, "the chain refused the anchor: " + row[1]));
+        }
+    }
+
     private static final String VERSIONS_WITHOUT_LEAF = " from fhir_resource_version v where not exists (select 1"
             + " from integrity_leaf l where l.ref_type = v.res_type and l.ref_id = v.res_id and l.ref_version = v.version)";
 
