@@ -40,9 +40,8 @@ public class IntegrityOperations {
 
     /** The proof of one stored version (the current one when {@code version} is null). */
     public Parameters proofOfVersion(String type, String id, Long version) {
-        StoredResource stored = version != null
-                ? reads.storedVersion(type, id, version)
-                : reads.storedVersions(type, id).stream().reduce((a, b) -> b).orElseThrow();
+        StoredResource stored =
+                version != null ? reads.storedVersion(type, id, version) : reads.storedCurrent(type, id);
         IntegrityProofs.Proof proof = proof(type, id, stored.version())
                 .orElseThrow(() -> new ResourceNotFoundException("PT-INTEGRITY-404: " + type + "/" + id + "/_history/"
                         + stored.version() + " has no integrity leaf (stored before anchoring)"));

@@ -125,6 +125,11 @@ public class ReadService {
                 .orElseThrow(() -> notFound(type, id + "/_history/" + version));
     }
 
+    /** The current version as stored, read through the gate like a read: 404 if it never existed. */
+    public StoredResource storedCurrent(String type, String id) {
+        return reader.read(current.context(), type, id).orElseThrow(() -> notFound(type, id));
+    }
+
     /** Every version of a resource as stored, oldest first, read through the gate like its history. */
     public List<StoredResource> storedVersions(String type, String id) {
         ReadContext context = current.context();

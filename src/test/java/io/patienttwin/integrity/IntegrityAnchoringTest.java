@@ -61,7 +61,7 @@ class IntegrityAnchoringTest {
                 .asString();
 
         JsonNode proof = anchoredProof("/fhir/Observation/" + id + "/_history/1/$proof");
-        String contract = value(proof, "contract");
+        String contract = ProofJson.value(proof, "contract");
 
         VerifyCommand.Result result = VerifyCommand.verify(proof.toString(), resource, rpcUrl, contract);
         assertThat(result.verified()).as(result.message()).isTrue();
@@ -108,7 +108,7 @@ class IntegrityAnchoringTest {
         JsonNode proof = anchoredProof("/fhir/Observation/" + id + "/_history/1/$proof");
 
         VerifyCommand.Result result =
-                VerifyCommand.verify(proof.toString(), resource, rpcUrl, value(proof, "contract"));
+                VerifyCommand.verify(proof.toString(), resource, rpcUrl, ProofJson.value(proof, "contract"));
         assertThat(result.verified()).as(result.message()).isTrue();
     }
 
@@ -131,7 +131,7 @@ class IntegrityAnchoringTest {
         second.setId(id);
         fhir().body(json(second)).put("/fhir/Observation/" + id).then().statusCode(200);
         anchoredProof("/fhir/Observation/" + id + "/_history/2/$proof");
-        assertThat(value(verify("/fhir/Observation/" + id + "/$verify-integrity"), "result"))
+        assertThat(ProofJson.value(verify("/fhir/Observation/" + id + "/$verify-integrity"), "result"))
                 .isEqualTo("match");
 
         sql(
@@ -140,7 +140,7 @@ class IntegrityAnchoringTest {
                 id);
 
         JsonNode answer = verify("/fhir/Observation/" + id + "/$verify-integrity");
-        assertThat(value(answer, "result")).isEqualTo("mismatch");
+        assertThat(ProofJson.value(answer, "result")).isEqualTo("mismatch");
         assertThat(versionResult(answer, 1)).isEqualTo("mismatch");
         assertThat(versionResult(answer, 2)).isEqualTo("match");
     }
@@ -192,7 +192,7 @@ class IntegrityAnchoringTest {
         JsonNode answer = verify("/fhir/Observation/" + id + "/$verify-integrity");
 
         assertThat(versionResult(answer, 2)).isEqualTo("no-leaf");
-        assertThat(value(answer, "result")).isNotEqualTo("match");
+        assertThat(ProofJson.value(answer, "result")).isNotEqualTo("match");
     }
 
     @Test
@@ -202,14 +202,17 @@ class IntegrityAnchoringTest {
         long auditId = lastAuditIdOf("Observation/" + id);
 
         JsonNode proof = anchoredProof("/fhir/AuditEvent/" + auditId + "/$proof", compliance());
-        VerifyCommand.Result result = VerifyCommand.verify(proof.toString(), null, rpcUrl, value(proof, "contract"));
+        VerifyCommand.Result result =
+                VerifyCommand.verify(proof.toString(), null, rpcUrl, ProofJson.value(proof, "contract"));
         assertThat(result.verified()).as(result.message()).isTrue();
-        assertThat(value(verify("/fhir/AuditEvent/" + auditId + "/$verify-integrity", compliance()), "result"))
+        assertThat(ProofJson.value(
+                        verify("/fhir/AuditEvent/" + auditId + "/$verify-integrity", compliance()), "result"))
                 .isEqualTo("match");
 
         sql("update audit_event set agent = 'somebody-else' where id = ?", auditId);
 
-        assertThat(value(verify("/fhir/AuditEvent/" + auditId + "/$verify-integrity", compliance()), "result"))
+        assertThat(ProofJson.value(
+                        verify("/fhir/AuditEvent/" + auditId + "/$verify-integrity", compliance()), "result"))
                 .isEqualTo("mismatch");
     }
 
@@ -302,7 +305,7 @@ class IntegrityAnchoringTest {
                     Response response = as.get(path);
                     response.then().statusCode(200);
                     proof[0] = JSON.readTree(response.asString());
-                    return "anchored".equals(value(proof[0], "status"));
+                    return "anchored".equals(ProofJson.value(proof[0], "status"));
                 });
         return proof[0];
     }
@@ -315,19 +318,6 @@ class IntegrityAnchoringTest {
         Response response = as.get(path);
         response.then().statusCode(200);
         return JSON.readTree(response.asString());
-    }
-
-    private static String value(JsonNode parameters, String name) {
-        for (JsonNode p : parameters.path("parameter")) {
-            if (name.equals(p.path("name").asText())) {
-                for (String key : new String[] {"valueString", "valueCode", "valueInteger"}) {
-                    if (p.has(key)) {
-                        return p.get(key).asText();
-                    }
-                }
-            }
-        }
-        return null;
     }
 
     private static java.util.List<String> findings(JsonNode report) {

@@ -225,7 +225,7 @@ class IntegrityRecoveryTest {
                 .statusCode(200)
                 .extract()
                 .asString());
-        return Long.parseLong(value(proof, "batch"));
+        return Long.parseLong(ProofJson.value(proof, "batch"));
     }
 
     private void awaitAnchored(long batch) {
@@ -258,11 +258,11 @@ class IntegrityRecoveryTest {
                 .asString();
         await().atMost(ANCHORED).pollInterval(Duration.ofMillis(200)).until(() -> {
             anchorer.runOnce();
-            return "anchored".equals(value(proof(id), "status"));
+            return "anchored".equals(ProofJson.value(proof(id), "status"));
         });
         JsonNode proof = proof(id);
         VerifyCommand.Result result =
-                VerifyCommand.verify(proof.toString(), resource, rpcUrl, value(proof, "contract"));
+                VerifyCommand.verify(proof.toString(), resource, rpcUrl, ProofJson.value(proof, "contract"));
         assertThat(result.verified()).as(result.message()).isTrue();
     }
 
@@ -281,18 +281,5 @@ class IntegrityRecoveryTest {
     private static OutboxEntry outboxEntry(long batch) {
         return QuarkusTransaction.requiringNew()
                 .call(() -> OutboxEntry.<OutboxEntry>findById(IntegrityBatch.<IntegrityBatch>findById(batch).outboxId));
-    }
-
-    private static String value(JsonNode parameters, String name) {
-        for (JsonNode p : parameters.path("parameter")) {
-            if (name.equals(p.path("name").asText())) {
-                for (String key : new String[] {"valueString", "valueCode", "valueInteger"}) {
-                    if (p.has(key)) {
-                        return p.get(key).asText();
-                    }
-                }
-            }
-        }
-        return null;
     }
 }

@@ -244,7 +244,13 @@ class GateConformanceTest {
                         p -> counted(p, "&_summary=count"),
                         seen -> countOf(only(seen, "Observation"))),
                 new Path("_total", p -> counted(p, "&_total=accurate"), seen -> countOf(only(seen, "Observation"))),
-                new Path("transaction response", this::transaction, this::refs));
+                new Path("transaction response", this::transaction, this::refs),
+                // a proof or an integrity check discloses its resource's version: decided as its vread/history
+                new Path("$proof", p -> disclosed(p, x -> "/fhir/" + x.ref() + "/_history/1/$proof"), this::refs),
+                new Path(
+                        "$verify-integrity",
+                        p -> disclosed(p, x -> "/fhir/" + x.ref() + "/$verify-integrity"),
+                        this::refs));
     }
 
     @TestFactory
@@ -310,6 +316,23 @@ class GateConformanceTest {
         }
         refs.retainAll(refs(new LinkedHashSet<>(data)));
         return new Answer(statuses, refs, entries);
+    }
+
+    /** An operation about each resource (its answer is a Parameters): the resources it answered about. */
+    private Answer disclosed(Principal principal, Function<Res, String> url) {
+        List<Integer> statuses = new ArrayList<>();
+        Set<String> refs = new LinkedHashSet<>();
+        for (Res target : data) {
+            Response response = principal.request().get().get(url.apply(target));
+            statuses.add(response.statusCode());
+            if (response.statusCode() == 403) {
+                assertThat(response.asString()).contains("OperationOutcome");
+            } else if (response.statusCode() == 200) {
+                assertThat(response.asString()).contains("\"resourceType\":\"Parameters\"");
+                refs.add(target.ref());
+            }
+        }
+        return new Answer(statuses, refs, refs.size());
     }
 
     private Answer searches(Principal principal, List<String> queries) {
