@@ -51,17 +51,30 @@ public class AnvilTestResource implements QuarkusTestResourceLifecycleManager {
         return anvil.rpcUrl();
     }
 
-    /** Stops the test chain (SIGTERM: Anvil writes its state file) and waits until it is gone. */
+    /**
+     * Stops the test chain (SIGTERM: Anvil writes its state file) and waits until it is gone and the
+     * state is written. After the whole suite the state is large: on a slow machine Anvil needs more than
+     * a few seconds to write it, and a chain killed before it has written it comes back as another chain
+     * (a new genesis block), which no test means to test here.
+     */
     public static synchronized void stopChain() {
         rpcUrl();
+        long stopping = System.currentTimeMillis();
         ProcessHandle.of(Long.parseLong(System.getProperty(PID_PROPERTY))).ifPresent(process -> {
-            ChildProcesses.stopTree(process, Duration.ofSeconds(10));
+            ChildProcesses.stopTree(process, Duration.ofSeconds(120));
             try {
-                process.onExit().get(15, TimeUnit.SECONDS);
+                process.onExit().get(130, TimeUnit.SECONDS);
             } catch (Exception e) {
                 throw new IllegalStateException("Anvil did not stop", e);
             }
         });
+        try {
+            if (!Files.exists(STATE) || Files.getLastModifiedTime(STATE).toMillis() < stopping - 1000) {
+                throw new IllegalStateException("Anvil stopped without writing its state to " + STATE);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
