@@ -78,6 +78,9 @@ public class AuditTrail {
     private final Duration timeout;
     private final long groupWaitNanos;
     private final AgroalDataSource dataSource;
+    /** Whether records get their integrity leaf (off only to measure what the leaves cost). */
+    private final boolean leaves;
+
     private volatile boolean gathering;
     private volatile Thread writer;
     private volatile boolean running;
@@ -85,8 +88,10 @@ public class AuditTrail {
     public AuditTrail(
             @ConfigProperty(name = "twin.audit.write-timeout", defaultValue = "10s") Duration timeout,
             @ConfigProperty(name = "twin.audit.group-commit-wait", defaultValue = "10ms") Duration groupWait,
+            @ConfigProperty(name = "twin.integrity.leaves", defaultValue = "true") boolean leaves,
             AgroalDataSource dataSource) {
         this.timeout = timeout;
+        this.leaves = leaves;
         this.groupWaitNanos = groupWait.toNanos();
         this.dataSource = dataSource;
     }
@@ -293,15 +298,17 @@ public class AuditTrail {
                 }
                 long[] ids =
                         postgres(connection) ? insertWithIds(connection, rows) : insertReturningIds(connection, rows);
-                try (PreparedStatement leaves = connection.prepareStatement(INSERT_LEAF)) {
-                    for (int i = 0; i < rows.size(); i++) {
-                        AuditEventRow row = rows.get(i);
-                        leaves.setString(1, Long.toString(ids[i]));
-                        leaves.setBytes(2, Leaves.audit(row.canonicalDocument(ids[i])));
-                        leaves.setObject(3, row.recordedAt.atOffset(ZoneOffset.UTC));
-                        leaves.addBatch();
+                if (this.leaves) {
+                    try (PreparedStatement leaves = connection.prepareStatement(INSERT_LEAF)) {
+                        for (int i = 0; i < rows.size(); i++) {
+                            AuditEventRow row = rows.get(i);
+                            leaves.setString(1, Long.toString(ids[i]));
+                            leaves.setBytes(2, Leaves.audit(row.canonicalDocument(ids[i])));
+                            leaves.setObject(3, row.recordedAt.atOffset(ZoneOffset.UTC));
+                            leaves.addBatch();
+                        }
+                        leaves.executeBatch();
                     }
-                    leaves.executeBatch();
                 }
                 connection.commit();
             } catch (SQLException | RuntimeException e) {

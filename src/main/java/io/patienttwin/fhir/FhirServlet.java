@@ -74,7 +74,7 @@ public class FhirServlet extends RestfulServer {
      * the application's shared context stays lenient for what the store has written itself.
      */
     private static FhirContext requestContext() {
-        FhirContext context = FhirContext.forR4();
+        FhirContext context = io.patienttwin.fhir.store.FhirContextProducer.configure(FhirContext.forR4());
         context.setParserErrorHandler(new RequestParseErrors());
         return context;
     }
@@ -104,6 +104,8 @@ public class FhirServlet extends RestfulServer {
                 providers.add(new ConsentResourceProvider(writes, reads, validation, integrity, consentLedger));
             } else if (type.equals("Patient")) {
                 providers.add(new PatientResourceProvider(writes, reads, validation, integrity, twins));
+            } else if (type.equals("Provenance")) {
+                providers.add(new ProvenanceResourceProvider(writes, reads, validation, integrity, twins));
             } else {
                 Class<? extends IBaseResource> resourceClass =
                         fhirContext.getResourceDefinition(type).getImplementingClass();

@@ -143,15 +143,53 @@ public class ReadService {
 
     /** A page of everything in a patient's compartment. */
     public IBundleProvider everything(String patientId, Integer count, Integer offset) {
+        return everything(patientId, List.of(), count, offset);
+    }
+
+    /** A page of a patient's compartment, of the given resource types only (all when empty). */
+    public IBundleProvider everything(String patientId, List<String> types, Integer count, Integer offset) {
         read("Patient", patientId);
         int size = searchRequests.pageSize(count == null ? null : count.toString());
         int start = offset == null ? 0 : Math.max(offset, 0);
-        long total = reader.compartmentCount(current.context(), patientId);
+        long total = reader.compartmentCount(current.context(), patientId, types);
         List<IBaseResource> resources = new ArrayList<>();
-        for (StoredResource stored : reader.compartment(current.context(), patientId, start, size)) {
+        for (StoredResource stored : reader.compartment(current.context(), patientId, types, start, size)) {
             resources.add(withMode(parse(stored), BundleEntrySearchModeEnum.MATCH));
         }
         return new PageBundleProvider(resources, start, size, total);
+    }
+
+    /**
+     * Given versions ({@code Type/id/_history/n}), parsed, in the order asked, read through the gate as
+     * one audited call: 400 for a reference that is not of that form; 403 when any of them does not
+     * exist or may not be read (nothing is returned then); 410 when one is a deletion.
+     */
+    public List<IBaseResource> versions(String interaction, List<String> references) {
+        List<GatedResourceReader.VersionRef> refs = new ArrayList<>(references.size());
+        for (String reference : references) {
+            IdType id = new IdType(reference);
+            long version;
+            try {
+                version = Long.parseLong(id.getVersionIdPart());
+            } catch (NumberFormatException | NullPointerException e) {
+                throw new ca.uhn.fhir.rest.server.exceptions.InvalidRequestException(
+                        "PT-FHIR-400-VERSION: " + reference + " is not a versioned reference Type/id/_history/n");
+            }
+            if (!id.hasResourceType() || !id.hasIdPart() || id.hasBaseUrl()) {
+                throw new ca.uhn.fhir.rest.server.exceptions.InvalidRequestException(
+                        "PT-FHIR-400-VERSION: " + reference + " is not a versioned reference Type/id/_history/n");
+            }
+            refs.add(new GatedResourceReader.VersionRef(id.getResourceType(), id.getIdPart(), version));
+        }
+        List<IBaseResource> resources = new ArrayList<>(refs.size());
+        for (StoredResource stored : reader.versions(current.context(), interaction, refs)) {
+            if (stored.deleted()) {
+                throw new ResourceGoneException("PT-FHIR-410: version " + stored.version() + " of " + stored.type()
+                        + "/" + stored.id() + " is a deletion");
+            }
+            resources.add(parse(stored));
+        }
+        return resources;
     }
 
     /**

@@ -84,6 +84,15 @@ public class ResourceService {
         return flushed(store.create(resource, id));
     }
 
+    /**
+     * Stores a record the platform writes about the request it answers (see {@link
+     * ResourceStore#createRecord}); the caller's reads, not a write of the caller's, are what it rests on.
+     */
+    @Transactional
+    public WriteOutcome record(IBaseResource resource) {
+        return flushed(store.createRecord(resource));
+    }
+
     /** Updates (or creates under the client's id) a resource; {@code expectedVersion} comes from If-Match. */
     @Transactional
     public WriteOutcome update(String type, String id, IBaseResource resource, Long expectedVersion) {

@@ -32,8 +32,8 @@ import org.jboss.logging.Logger;
 public class SmartScopeInterceptor {
 
     private static final Logger LOG = Logger.getLogger(SmartScopeInterceptor.class);
-    /** Operations that read the whole patient compartment: $everything, and the twin built from it. */
-    private static final Set<String> COMPARTMENT_READS = Set.of("$everything", "$twin", "$simulate");
+    /** Operations that read the whole patient compartment: $everything, the twin built from it, and its rerun. */
+    private static final Set<String> COMPARTMENT_READS = Set.of("$everything", "$twin", "$simulate", "$reproduce");
 
     /** A resource type and an interaction on it that a request needs. */
     record Need(String resourceType, Interaction interaction) {}

@@ -16,4 +16,10 @@ public interface TwinOperations {
 
     /** Simulates the request's regimens for the patient; see docs/simulation.md for both layouts. */
     Parameters simulate(String patientId, Parameters request);
+
+    /**
+     * Reruns the simulation a Provenance records ({@code Provenance/{id}/$reproduce}) and says whether the
+     * result is the recorded one exactly; 422 when the Provenance is no simulation record.
+     */
+    Parameters reproduce(String provenanceId);
 }

@@ -23,13 +23,22 @@ public class LedgerHealthCheck implements HealthCheck {
     private final LedgerFollower follower;
     private final LedgerOutbox outbox;
     private final IntegrityAnchorer anchorer;
+    private final boolean leaves;
 
     public LedgerHealthCheck(
-            LedgerClient ledger, LedgerFollower follower, LedgerOutbox outbox, IntegrityAnchorer anchorer) {
+            LedgerClient ledger,
+            LedgerFollower follower,
+            LedgerOutbox outbox,
+            IntegrityAnchorer anchorer,
+            @org.eclipse.microprofile.config.inject.ConfigProperty(
+                            name = "twin.integrity.leaves",
+                            defaultValue = "true")
+                    boolean leaves) {
         this.ledger = ledger;
         this.follower = follower;
         this.outbox = outbox;
         this.anchorer = anchorer;
+        this.leaves = leaves;
     }
 
     @Override
@@ -42,7 +51,8 @@ public class LedgerHealthCheck implements HealthCheck {
                 .withData("followerLag", following.lag())
                 .withData("outboxBacklog", QuarkusTransaction.requiringNew().call(outbox::backlog));
         IntegrityAnchorer.Backlog integrity = anchorer.backlog();
-        response.withData("integrityWaitingLeaves", integrity.waitingLeaves())
+        response.withData("integrityLeaves", leaves)
+                .withData("integrityWaitingLeaves", integrity.waitingLeaves())
                 .withData("integrityUnanchoredBatches", integrity.unanchoredBatches())
                 .withData(
                         "integrityOldestWaitingSeconds",

@@ -8,6 +8,7 @@ import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DiagnosticReport;
 import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.Resource;
 
 /**
@@ -18,7 +19,12 @@ import org.hl7.fhir.r4.model.Resource;
  * <p>Category by resource type; Observations by their category (vital-signs → vitals, laboratory →
  * labs, and genotype observations → genomics), DiagnosticReports as labs. A compartment resource of a
  * type not listed counts as {@code documents}: it is never left without a category, since a consent
- * must name what it reaches. Labels: {@code meta.security} codes of {@link SensitiveLabel}.
+ * must name what it reaches. Labels: {@code meta.security} codes of {@link SensitiveLabel}. A
+ * {@code meta.tag} of the {@link DataCategory#SYSTEM} adds that category's bit, so a tag can only narrow
+ * who may read a resource; a Provenance is of exactly the categories it names so (it records data of
+ * those categories, as a simulation record does: a consent must cover all of them), and of documents
+ * when it names none. Whoever may write a Provenance chooses its tags as a writer of an Observation
+ * chooses its category.
  */
 public final class Sensitivity {
 
@@ -81,6 +87,16 @@ public final class Sensitivity {
         if (resource instanceof Observation observation) {
             return observationCategory(observation);
         }
+        if (resource instanceof Provenance) {
+            for (Coding tag : resource.getMeta().getTag()) {
+                if (DataCategory.SYSTEM.equals(tag.getSystem())) {
+                    Optional<DataCategory> category = DataCategory.fromCode(tag.getCode());
+                    if (category.isPresent()) {
+                        return category.get();
+                    }
+                }
+            }
+        }
         if (resource instanceof DiagnosticReport report && hasCode(report.getCategory(), "GE")) {
             return DataCategory.GENOMICS;
         }
@@ -89,7 +105,12 @@ public final class Sensitivity {
 
     /** The bits a consent must cover: the category's and each sensitive label's. */
     public static long maskOf(Resource resource) {
-        long mask = categoryOf(resource).mask();
+        long derived = derivedCategories(resource);
+        // a Provenance is of the categories it was derived from; any other resource is of its own
+        // category and of those it names besides (which can only narrow who reads it)
+        long mask = resource instanceof Provenance && derived != 0
+                ? derived
+                : categoryOf(resource).mask() | derived;
         for (Coding label : resource.getMeta().getSecurity()) {
             Optional<SensitiveLabel> sensitive = SensitiveLabel.fromCode(label.getCode());
             if (sensitive.isPresent()) {
@@ -97,6 +118,20 @@ public final class Sensitivity {
             }
         }
         return mask;
+    }
+
+    /** The bits of the data categories a resource names in {@code meta.tag} ({@link DataCategory#SYSTEM}). */
+    private static long derivedCategories(Resource resource) {
+        long bits = 0;
+        for (Coding tag : resource.getMeta().getTag()) {
+            if (DataCategory.SYSTEM.equals(tag.getSystem())) {
+                Optional<DataCategory> category = DataCategory.fromCode(tag.getCode());
+                if (category.isPresent()) {
+                    bits |= category.get().mask();
+                }
+            }
+        }
+        return bits;
     }
 
     /** The data-category bits of a mask, without the labels. */

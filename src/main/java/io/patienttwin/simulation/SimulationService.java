@@ -2,7 +2,12 @@ package io.patienttwin.simulation;
 
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import io.patienttwin.fhir.CurrentReader;
+import io.patienttwin.fhir.ReadService;
+import io.patienttwin.fhir.ResourceService;
 import io.patienttwin.fhir.TwinOperations;
+import io.patienttwin.fhir.store.WriteOutcome;
+import io.patienttwin.policy.ReadContext;
 import io.patienttwin.simulation.model.Cohort;
 import io.patienttwin.simulation.model.Covariates;
 import io.patienttwin.simulation.model.DoseFinder;
@@ -27,12 +32,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.hipparchus.exception.MathRuntimeException;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Provenance;
+import org.hl7.fhir.r4.model.Reference;
 
 /**
  * {@code $twin} and {@code $simulate}: builds the twin through the gated reads, turns it into model
  * covariates, runs every regimen (typical patient, optional cohort and dose suggestion), and adds
- * safety warnings. Model failures become 400/422 with their {@code PT-SIM-…} code.
+ * safety warnings. Model failures become 400/422 with their {@code PT-SIM-…} code. Every run is
+ * recorded as a Provenance that a rerun ({@link #reproduce}) reproduces exactly.
  */
 @ApplicationScoped
 public class SimulationService implements TwinOperations {
@@ -64,10 +74,16 @@ public class SimulationService implements TwinOperations {
     static final double MAX_COHORT_SUBJECT_DAYS = 100_000;
 
     private final TwinService twins;
+    private final ResourceService writes;
+    private final ReadService reads;
+    private final CurrentReader current;
     private final ModelRegistry registry = ModelRegistry.standard();
 
-    public SimulationService(TwinService twins) {
+    public SimulationService(TwinService twins, ResourceService writes, ReadService reads, CurrentReader current) {
         this.twins = twins;
+        this.writes = writes;
+        this.reads = reads;
+        this.current = current;
     }
 
     @Override
@@ -75,21 +91,85 @@ public class SimulationService implements TwinOperations {
         return TwinParameters.of(twins.twin(patientId));
     }
 
+    /**
+     * Runs the simulation on the twin as of now and stores its record (a Provenance, {@link
+     * SimulationRecords}) before answering; the answer names the record in its {@code provenance}
+     * parameter. A run whose record cannot be stored fails: no unrecorded result leaves.
+     */
     @Override
     public Parameters simulate(String patientId, Parameters parameters) {
-        try {
+        return mapped(() -> {
             SimulationRequest request = SimulationRequest.from(parameters);
-            PkPdModel model = registry.require(request.model());
-            checkDrugs(model, request.regimens());
-            for (String name : request.overrides().keySet()) {
-                if (model.definition().parameters().stream()
-                        .noneMatch(p -> p.name().equals(name))) {
-                    throw SimulationException.badRequest(
-                            "PARAMETER", "model " + model.definition().id() + " has no parameter " + name);
-                }
+            PkPdModel model = checked(request);
+            TwinService.Built built = twins.build(patientId);
+            Parameters result = run(model, request, built.twin());
+            ReadContext context = current.context();
+            Provenance record = SimulationRecords.of(
+                    patientId,
+                    SimulationRecords.effectiveRequest(parameters, request),
+                    result,
+                    built,
+                    context.principal(),
+                    context.purpose(),
+                    model.definition());
+            WriteOutcome stored = writes.record(record);
+            result.addParameter().setName("provenance").setValue(new Reference("Provenance/" + stored.id()));
+            return result;
+        });
+    }
+
+    /**
+     * Reruns a recorded simulation: the recorded request on the twin rebuilt as of the recorded instant
+     * from exactly the recorded versions (each read through the gate again), with the recorded model
+     * version, and compares the result with the recorded one to the last digit.
+     */
+    @Override
+    public Parameters reproduce(String provenanceId) {
+        IBaseResource read = reads.read("Provenance", provenanceId);
+        if (!(read instanceof Provenance provenance)) {
+            throw new UnprocessableEntityException(
+                    "PT-SIM-422-RECORD: Provenance/" + provenanceId + " is no simulation record");
+        }
+        SimulationRecords.Recorded recorded = SimulationRecords.read(provenance);
+        return mapped(() -> {
+            SimulationRequest request = SimulationRequest.from(recorded.request());
+            PkPdModel model = checked(request);
+            if (!model.definition().id().equals(recorded.modelId())
+                    || !model.definition().version().equals(recorded.modelVersion())) {
+                throw SimulationException.unprocessable(
+                        "MODEL-VERSION",
+                        "the record was made with model " + recorded.modelId() + " version " + recorded.modelVersion()
+                                + "; this server runs version "
+                                + model.definition().version());
             }
-            Twin twin = twins.twin(patientId);
-            return run(model, request, twin);
+            Twin twin = twins.rebuild(recorded.patientId(), recorded.versions(), recorded.asOf());
+            Parameters fresh = run(model, request, twin);
+            boolean same = SimulationRecords.canonical(fresh).equals(SimulationRecords.canonical(recorded.result()));
+            Parameters out = new Parameters();
+            out.addParameter().setName("reproduced").setValue(new BooleanType(same));
+            out.addParameter().setName("provenance").setValue(new Reference("Provenance/" + provenanceId));
+            out.addParameter().setName("result").setResource(fresh);
+            return out;
+        });
+    }
+
+    /** The model of a request, with its drugs and parameter names checked. */
+    private PkPdModel checked(SimulationRequest request) {
+        PkPdModel model = registry.require(request.model());
+        checkDrugs(model, request.regimens());
+        for (String name : request.overrides().keySet()) {
+            if (model.definition().parameters().stream().noneMatch(p -> p.name().equals(name))) {
+                throw SimulationException.badRequest(
+                        "PARAMETER", "model " + model.definition().id() + " has no parameter " + name);
+            }
+        }
+        return model;
+    }
+
+    /** Runs a simulation step, mapping model failures to 400/422 with their code. */
+    private static Parameters mapped(java.util.function.Supplier<Parameters> work) {
+        try {
+            return work.get();
         } catch (SimulationException e) {
             if (e.status() == 422) {
                 throw new UnprocessableEntityException(e.getMessage());

@@ -58,6 +58,10 @@ public final class TwinBuilder {
     /** SNOMED codes that mean the patient is on dialysis. */
     static final Set<String> DIALYSIS = Set.of("105502003", "265764009", "302497006", "238318009");
 
+    /** The resource types a twin is built from (besides the Patient): all others are never read for it. */
+    public static final List<String> INPUT_TYPES =
+            List.of("Observation", "Condition", "MedicationRequest", "MedicationStatement", "AllergyIntolerance");
+
     private TwinBuilder() {}
 
     public static Twin build(Patient patient, List<? extends IBaseResource> resources, Instant asOf) {

@@ -39,7 +39,7 @@ class AuditTrailGroupCommitTest {
     }
 
     private AuditTrail trail(Duration writeTimeout, Duration groupWait) {
-        AuditTrail trail = new AuditTrail(writeTimeout, groupWait, dataSource);
+        AuditTrail trail = new AuditTrail(writeTimeout, groupWait, true, dataSource);
         trail.start(null);
         trails.add(trail);
         return trail;

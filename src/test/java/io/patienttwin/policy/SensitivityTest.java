@@ -61,4 +61,28 @@ class SensitivityTest {
                 .isEqualTo(DataCategory.CONDITIONS.mask() | SensitiveLabel.PSY.mask() | SensitiveLabel.HIV.mask());
         assertThat(Sensitivity.categoryBits(mask)).isEqualTo(DataCategory.CONDITIONS.mask());
     }
+
+    @Test
+    void aCategoryTagOnlyAddsBitsToAResourceOfAnotherCategory() {
+        Condition condition = new Condition();
+        condition.getMeta().addTag(DataCategory.SYSTEM, "vitals", null);
+        condition.getMeta().addTag("http://example.org/other", "labs", null);
+
+        assertThat(Sensitivity.maskOf(condition))
+                .isEqualTo(DataCategory.CONDITIONS.mask() | DataCategory.VITALS.mask());
+    }
+
+    @Test
+    void aProvenanceIsOfExactlyTheCategoriesItNamesAndOfDocumentsWhenItNamesNone() {
+        org.hl7.fhir.r4.model.Provenance record = new org.hl7.fhir.r4.model.Provenance();
+        assertThat(Sensitivity.maskOf(record)).isEqualTo(DataCategory.DOCUMENTS.mask());
+
+        record.getMeta().addTag(DataCategory.SYSTEM, "labs", null);
+        record.getMeta().addTag(DataCategory.SYSTEM, "conditions", null);
+        record.getMeta().addSecurity().setSystem(SensitiveLabel.SYSTEM).setCode("PSY");
+
+        assertThat(Sensitivity.maskOf(record))
+                .isEqualTo(DataCategory.LABS.mask() | DataCategory.CONDITIONS.mask() | SensitiveLabel.PSY.mask());
+        assertThat(Sensitivity.categoryOf(record)).isEqualTo(DataCategory.LABS);
+    }
 }

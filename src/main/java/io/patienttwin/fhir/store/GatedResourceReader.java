@@ -112,6 +112,7 @@ public class GatedResourceReader {
             throw forbidden();
         }
         log.permitted(context, interaction, List.of(reference(row)), row.patientId(), decision);
+        ReadReceipts.permitted(row.resource(), row.mask(), decision);
         return Optional.of(row.resource());
     }
 
@@ -388,13 +389,24 @@ public class GatedResourceReader {
      * included. The caller has read the Patient through {@link #read} first.
      */
     public long compartmentCount(ReadContext context, String patientId) {
-        Filtered sql = compartment(context, patientId);
+        return compartmentCount(context, patientId, List.of());
+    }
+
+    /** As {@link #compartmentCount(ReadContext, String)}, of the given types only (all when empty). */
+    public long compartmentCount(ReadContext context, String patientId, List<String> types) {
+        Filtered sql = compartment(context, patientId, types);
         return countCurrent(sql);
     }
 
     /** One page of a patient's compartment that the reader may see: the Patient first, then by type and id. */
     public List<StoredResource> compartment(ReadContext context, String patientId, int offset, int count) {
-        Filtered sql = compartment(context, patientId);
+        return compartment(context, patientId, List.of(), offset, count);
+    }
+
+    /** As {@link #compartment(ReadContext, String, int, int)}, of the given types only (all when empty). */
+    public List<StoredResource> compartment(
+            ReadContext context, String patientId, List<String> types, int offset, int count) {
+        Filtered sql = compartment(context, patientId, types);
         List<Object> binds = new ArrayList<>(sql.binds);
         binds.add(count);
         binds.add(offset);
@@ -414,16 +426,98 @@ public class GatedResourceReader {
         return page.resources();
     }
 
-    private Filtered compartment(ReadContext context, String patientId) {
+    private Filtered compartment(ReadContext context, String patientId, List<String> types) {
         ScopeFilter filter = ScopeFilter.of(policy.scope(context), "r", Jdbc.isPostgres(em));
         List<Object> binds = new ArrayList<>(List.of(patientId, patientId));
+        StringBuilder typed = new StringBuilder();
+        if (!types.isEmpty()) {
+            typed.append(" and r.res_type in (");
+            for (int i = 0; i < types.size(); i++) {
+                typed.append(i == 0 ? "?" : ", ?");
+                binds.add(types.get(i));
+            }
+            typed.append(')');
+        }
         binds.addAll(filter.binds);
         return new Filtered(
                 filter.join,
                 "r.deleted = false and ((r.res_type = 'Patient' and r.res_id = ?) or exists (select 1 from idx_reference i"
                         + " where i.resource_pid = r.pid and i.patient_compartment = true and i.target_type = 'Patient'"
-                        + " and i.target_id = ?)) and " + filter.where,
+                        + " and i.target_id = ?))" + typed + " and " + filter.where,
                 binds);
+    }
+
+    /** One version of a resource, named as in a versioned reference. */
+    public record VersionRef(String type, String id, long version) {}
+
+    /** Most versions one {@link #versions} call reads. */
+    public static final int MAX_VERSIONS_READ = 5_000;
+
+    /**
+     * Given versions of resources, each decided like a vread and recorded as one audited call
+     * ({@code interaction}): in the order asked; a version that does not exist, or that the reader may
+     * not see, fails the whole call (403, as for a single vread), so that the caller never works on a
+     * part of what it asked for.
+     */
+    public List<StoredResource> versions(ReadContext context, String interaction, List<VersionRef> refs) {
+        if (refs.size() > MAX_VERSIONS_READ) {
+            throw new ca.uhn.fhir.rest.server.exceptions.InvalidRequestException(
+                    "PT-FHIR-400-VERSIONS: at most " + MAX_VERSIONS_READ + " versions in one read");
+        }
+        Map<String, Row> found = new HashMap<>();
+        for (int start = 0; start < refs.size(); start += 200) {
+            List<VersionRef> chunk = refs.subList(start, Math.min(refs.size(), start + 200));
+            StringBuilder sql = new StringBuilder("select " + VERSION_COLUMNS + DECISION_COLUMNS
+                    + " from fhir_resource r join fhir_resource_version v on v.resource_pid = r.pid where ");
+            List<Object> binds = new ArrayList<>();
+            for (int i = 0; i < chunk.size(); i++) {
+                VersionRef ref = chunk.get(i);
+                sql.append(i == 0 ? "" : " or ").append("(r.res_type = ? and r.res_id = ? and v.version = ?)");
+                binds.add(ref.type());
+                binds.add(ref.id());
+                binds.add(ref.version());
+            }
+            for (Row row : rows(sql.toString(), binds)) {
+                found.put(
+                        key(
+                                row.resource().type(),
+                                row.resource().id(),
+                                row.resource().version()),
+                        row);
+            }
+        }
+        List<Row> rows = new ArrayList<>(refs.size());
+        List<Decision> decisions = new ArrayList<>(refs.size());
+        for (VersionRef ref : refs) {
+            Row row = found.get(key(ref.type(), ref.id(), ref.version()));
+            if (row == null) {
+                log.denied(
+                        context,
+                        interaction,
+                        ref.type() + "/" + ref.id() + "/_history/" + ref.version(),
+                        null,
+                        "DENY-UNKNOWN");
+                throw forbidden();
+            }
+            Decision decision = decide(context, interaction, row);
+            if (!decision.permitted()) {
+                log.denied(context, interaction, reference(row), row.patientId(), decision.reason());
+                throw forbidden();
+            }
+            rows.add(row);
+            decisions.add(decision);
+        }
+        AccessLog.Gated read = new AccessLog.Gated();
+        for (int i = 0; i < rows.size(); i++) {
+            read.add(rows.get(i).resource(), rows.get(i).patientId(), decisions.get(i));
+            ReadReceipts.permitted(rows.get(i).resource(), rows.get(i).mask(), decisions.get(i));
+        }
+        log.searched(context, interaction, null, read, read.resources().size());
+        return read.resources();
+    }
+
+    private static String key(String type, String id, long version) {
+        return type + "/" + id + "/" + version;
     }
 
     /**
@@ -475,6 +569,7 @@ public class GatedResourceReader {
             Decision decision = decide(context, interaction, row);
             if (decision.permitted()) {
                 permitted.add(row.resource(), row.patientId(), decision);
+                ReadReceipts.permitted(row.resource(), row.mask(), decision);
             } else {
                 LOG.errorf(
                         "PT-POLICY-500: the query scope let %s through but the decision is %s; left out",

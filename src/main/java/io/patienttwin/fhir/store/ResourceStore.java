@@ -45,18 +45,25 @@ public class ResourceStore {
     private final PendingWrites pending;
     private final WriteGate gate;
     private final SearchParameterRegistry registry;
+    /** Whether versions get their integrity leaf (off only to measure what the leaves cost). */
+    private final boolean leaves;
 
     ResourceStore(
             FhirContext fhirContext,
             SearchIndexer indexer,
             PendingWrites pending,
             WriteGate gate,
-            SearchParameterRegistry registry) {
+            SearchParameterRegistry registry,
+            @org.eclipse.microprofile.config.inject.ConfigProperty(
+                            name = "twin.integrity.leaves",
+                            defaultValue = "true")
+                    boolean leaves) {
         this.fhirContext = fhirContext;
         this.indexer = indexer;
         this.pending = pending;
         this.gate = gate;
         this.registry = registry;
+        this.leaves = leaves;
     }
 
     /** A new server-assigned logical id. */
@@ -73,6 +80,23 @@ public class ResourceStore {
     @Transactional
     public WriteOutcome create(IBaseResource resource, String id) {
         return create(resource, id, "POST");
+    }
+
+    /**
+     * Stores a record the platform writes about a request it answered (the Provenance of a
+     * {@code $simulate} run), under a fresh id. It is not decided as the caller's write: the caller
+     * wrote nothing, and every read the record derives from was decided and audited. Everything else is
+     * as for any write: it must belong to a resolved patient when its type can, its sensitivity comes
+     * from its body (so a record derived from sensitive reads must carry their categories and labels),
+     * and it gets its version leaf. The record's creator is the platform; the caller is named inside it.
+     */
+    @Transactional
+    public WriteOutcome createRecord(IBaseResource resource) {
+        FhirResourceEntity entity = new FhirResourceEntity();
+        entity.type = fhirContext.getResourceType(resource);
+        entity.resourceId = newId();
+        entity.version = 0;
+        return writeVersion(entity, resource, "POST", true, false);
     }
 
     private WriteOutcome create(IBaseResource resource, String id, String method) {
@@ -283,6 +307,9 @@ public class ResourceStore {
         version.accessMask = entity.accessMask;
         version.body = json;
         version.persist();
+        if (!leaves) {
+            return;
+        }
         pending.leaf(new PendingWrites.Leaf(
                 entity.type,
                 entity.resourceId,
