@@ -52,7 +52,7 @@ public final class IntegrityFill {
                 Instant at = Instant.now().truncatedTo(ChronoUnit.MILLIS);
                 for (int i = 0; i < count; i++) {
                     String id = "fill-" + (base + i);
-                    Instant lastUpdated = at.plusMillis(i);
+                    Instant lastUpdated = at.minusMillis(count - i); // in the past: the anchorer batches by age
                     String json = observation(id, patient, lastUpdated, i);
                     var time = lastUpdated.atOffset(ZoneOffset.UTC);
                     resource.setLong(1, base + i);
