@@ -11,7 +11,8 @@ import org.hl7.fhir.r4.model.Reference;
 public final class ConsentFixture {
 
     static final Date FROM = new Date(1_767_225_600_000L); // 2026-01-01T00:00:00Z
-    static final Date UNTIL = new Date(1_798_761_600_000L); // 2027-01-01T00:00:00Z
+    static final Date UNTIL =
+            new Date(2_082_758_400_000L); // 2036-01-01T00:00:00Z: far enough that the suite does not expire
 
     private ConsentFixture() {}
 
@@ -42,7 +43,7 @@ public final class ConsentFixture {
         }
     }
 
-    /** Patient/p1 lets Practitioner/alice read labs and vitals for treatment during 2026. */
+    /** Patient/p1 lets Practitioner/alice read labs and vitals for treatment from 2026 to 2035. */
     public static Consent valid() {
         ensureStored("Patient/p1");
         Consent consent = new Consent();

@@ -46,7 +46,7 @@ class ConsentMapperTest {
         assertThat(record.patient()).isEqualTo(pseudonyms.patient("p1"));
         assertThat(record.grantee()).isEqualTo(Pseudonyms.grantee("Practitioner/alice"));
         assertThat(record.validFrom()).isEqualTo(1_767_225_600L);
-        assertThat(record.validUntil()).isEqualTo(1_798_761_600L);
+        assertThat(record.validUntil()).isEqualTo(2_082_758_400L);
         assertThat(record.documentHash())
                 .isEqualTo(mapper.documentHash(consent))
                 .hasSize(32);

@@ -280,7 +280,7 @@ class PortalJourneyTest {
                                         .set("category", "labs")
                                         .set("purpose", "TREAT")
                                         .set("from", "2026-01-01")
-                                        .set("until", "2027-01-01")
+                                        .set("until", "2036-01-01")
                                         .set("csrf-token", "forged")));
 
         assertThat(forged.status()).isEqualTo(403);
