@@ -3,7 +3,8 @@
 # (default 1,000,000) anchored by the packaged app against a local chain, then
 #   - the time the anchorer takes to close and anchor them, and the gas of each anchoring transaction;
 #   - the sweep (POST /api/integrity/sweep) over all of them, timed, and its report (must be clean);
-#   - $proof lookups of random anchored versions at 4 concurrent clients (wrk): throughput, p50, p99.
+#   - $proof lookups of random anchored versions at 4 concurrent clients (wrk): throughput, p50, p99, and
+#     the plain gated vread of the same versions as the baseline a proof cannot beat.
 # The N Observation versions and their leaves are written by src/bench/IntegrityFill.java with the
 # server's own leaf function (ingest through the API would take hours here); the sweep and the proofs
 # read them as any stored version.
@@ -78,17 +79,28 @@ say "sweep: $(printf '%.1f' "$(echo "$t1 - $t0" | bc)") s for $(jq .leaves <<< "
 
 psql_db -c "select '/fhir/Observation/' || res_id || '/_history/1/\$proof' from fhir_resource
             where res_type = 'Observation' and res_id like 'fill-%' order by random() limit 20000" > "$OUT/proof-paths.txt"
-proof() {
-  local label=$1 seconds=$2
+# the same random versions read plainly (the gated vread a proof starts with): the baseline of the proofs
+sed 's#/\$proof$##' "$OUT/proof-paths.txt" > "$OUT/vread-paths.txt"
+run_wrk() {
+  local label=$1 paths=$2 seconds=$3
   $(pin_load) wrk -t2 -c4 -d"${seconds}s" --latency -s src/bench/random-path.lua "http://127.0.0.1:$PORT" -- \
-    "$OUT/proof-paths.txt" "$(token)" > "$OUT/wrk-$label.txt"
+    "$paths" "$(token)" > "$OUT/wrk-$label.txt"
   if grep -q 'Non-2xx' "$OUT/wrk-$label.txt"; then say "FAILED: $label had non-2xx answers"; exit 1; fi
 }
-proof warmup 30
-proof measure "$MEASURE"
-say "\$proof (4 clients, ${MEASURE}s, after 30 s warm-up): $(grep 'Requests/sec' "$OUT/wrk-measure.txt" | awk '{print $2}') requests/s," \
-  "p50 $(grep -E '^ +50%' "$OUT/wrk-measure.txt" | awk '{print $2}'), p90 $(grep -E '^ +90%' "$OUT/wrk-measure.txt" | awk '{print $2}')," \
-  "p99 $(grep -E '^ +99%' "$OUT/wrk-measure.txt" | awk '{print $2}')"
+report() {
+  local what=$1 label=$2
+  say "$what (4 clients, ${MEASURE}s, after 30 s warm-up): $(grep 'Requests/sec' "$OUT/wrk-$label.txt" | awk '{print $2}') requests/s," \
+    "p50 $(grep -E '^ +50%' "$OUT/wrk-$label.txt" | awk '{print $2}'), p90 $(grep -E '^ +90%' "$OUT/wrk-$label.txt" | awk '{print $2}')," \
+    "p99 $(grep -E '^ +99%' "$OUT/wrk-$label.txt" | awk '{print $2}')"
+}
+run_wrk proof-warmup "$OUT/proof-paths.txt" 30
+run_wrk proof "$OUT/proof-paths.txt" "$MEASURE"
+run_wrk vread-warmup "$OUT/vread-paths.txt" 30
+run_wrk vread "$OUT/vread-paths.txt" "$MEASURE"
+run_wrk proof-again "$OUT/proof-paths.txt" "$MEASURE"
+report "\$proof of random versions" proof
+report "plain vread of the same versions" vread
+report "\$proof again (after the reads)" proof-again
 stop_app
 stop_stack
 psql -h 127.0.0.1 -U postgres -tAq -c "drop database $DB"

@@ -70,20 +70,52 @@ public final class MerkleTree {
 
     /** The inclusion proof of a leaf: its sibling hashes from the leaf up (RFC 9162 §2.1.3.1). */
     public List<byte[]> path(int index) {
-        if (index < 0 || index >= size()) {
-            throw new IndexOutOfBoundsException("leaf " + index + " of " + size());
-        }
         List<byte[]> path = new ArrayList<>();
-        int i = index;
-        for (int l = 0; l < levels.size() - 1; l++) {
-            byte[][] level = levels.get(l);
-            int sibling = i ^ 1;
-            if (sibling < level.length) {
-                path.add(level[sibling].clone());
-            }
-            i >>= 1;
+        for (Position sibling : pathPositions(index, size())) {
+            path.add(levels.get(sibling.level())[sibling.index()].clone());
         }
         return path;
+    }
+
+    /** A node of the tree: its level (0 the leaves) and its place in that level. */
+    public record Position(int level, int index) {}
+
+    /**
+     * Where the inclusion path of a leaf lies in a tree of a size, from the leaf up: the nodes whose
+     * hashes {@link #path} returns, so that a path can be read from stored {@link #level levels}
+     * without the tree.
+     */
+    public static List<Position> pathPositions(int index, int size) {
+        if (index < 0 || index >= size) {
+            throw new IndexOutOfBoundsException("leaf " + index + " of " + size);
+        }
+        List<Position> positions = new ArrayList<>();
+        int i = index;
+        int width = size;
+        for (int l = 0; width > 1; l++) {
+            int sibling = i ^ 1;
+            if (sibling < width) {
+                positions.add(new Position(l, sibling));
+            }
+            i >>= 1;
+            width = (width + 1) / 2;
+        }
+        return positions;
+    }
+
+    /** How many levels the tree has, the leaves' and the root's included (1 for a single leaf). */
+    public int height() {
+        return levels.size();
+    }
+
+    /** The hashes of a level (0 the leaves, {@code height() - 1} the root), concatenated in order. */
+    public byte[] level(int level) {
+        byte[][] nodes = levels.get(level);
+        byte[] bytes = new byte[nodes.length * HASH_BYTES];
+        for (int i = 0; i < nodes.length; i++) {
+            System.arraycopy(nodes[i], 0, bytes, i * HASH_BYTES, HASH_BYTES);
+        }
+        return bytes;
     }
 
     /**

@@ -172,10 +172,13 @@ public class IntegrityAnchorer {
                         .createNativeQuery("select coalesce(max(id), 0) + 1 from integrity_batch")
                         .getSingleResult())
                 .longValue();
-        // the batch size is configuration, not input: written as a literal (H2 and PostgreSQL alike)
+        // the oldest waiting leaves join the batch with their places in it (id order); the batch size is
+        // configuration, not input: written as a literal (H2 and PostgreSQL alike)
         entityManager
-                .createNativeQuery("update integrity_leaf set batch_id = ?1 where id in (select id from integrity_leaf"
-                        + " where batch_id is null order by id fetch first " + config.batchSize() + " rows only)")
+                .createNativeQuery("merge into integrity_leaf l using (select id, row_number() over (order by id) - 1"
+                        + " as place from integrity_leaf where batch_id is null order by id fetch first "
+                        + config.batchSize() + " rows only) w on l.id = w.id"
+                        + " when matched then update set batch_id = ?1, batch_index = w.place")
                 .setParameter(1, batchId)
                 .executeUpdate();
         @SuppressWarnings("unchecked")
@@ -192,7 +195,8 @@ public class IntegrityAnchorer {
             first = Math.min(first, at);
             last = Math.max(last, at);
         }
-        byte[] root = MerkleTree.of(leaves).root();
+        MerkleTree tree = MerkleTree.of(leaves);
+        byte[] root = tree.root();
         byte[] chainBatch = chainBatchId(batchId, root);
         OutboxEntry write = outbox.enqueue(
                 OutboxEntry.Action.ANCHOR_AUDIT_BATCH,
@@ -210,8 +214,64 @@ public class IntegrityAnchorer {
         batch.createdAt = Instant.now();
         batch.outboxId = write.id;
         batch.persist();
+        entityManager.flush();
+        writeLevels(batchId, tree);
         LOG.debugf("Integrity: batch %d closed with %d leaves, root %s", batchId, leaves.size(), batch.merkleRoot);
         return 1;
+    }
+
+    /**
+     * Stores the levels of a batch closed before they were kept (V8), and its leaves' places: built from
+     * its leaf rows, under the anchor lock, once. A proof of such a batch calls this first.
+     *
+     * @return whether the levels were written now (false when they were there already)
+     */
+    public boolean storeLevels(long batchId) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            entityManager
+                    .createNativeQuery("select id from integrity_anchor_lock where id = 1 for update")
+                    .getResultList();
+            if (hasLevels(batchId)) {
+                return false;
+            }
+            entityManager
+                    .createNativeQuery("merge into integrity_leaf l using (select id, row_number() over (order by id)"
+                            + " - 1 as place from integrity_leaf where batch_id = ?1) w on l.id = w.id"
+                            + " when matched then update set batch_index = w.place")
+                    .setParameter(1, batchId)
+                    .executeUpdate();
+            @SuppressWarnings("unchecked")
+            List<byte[]> leaves = entityManager
+                    .createNativeQuery("select leaf_hash from integrity_leaf where batch_id = ?1 order by id")
+                    .setParameter(1, batchId)
+                    .getResultList();
+            if (leaves.isEmpty()) {
+                throw new IllegalStateException("batch " + batchId + " has no leaf rows");
+            }
+            writeLevels(batchId, MerkleTree.of(leaves));
+            return true;
+        });
+    }
+
+    /** Whether a batch's levels are stored (level 0 always is, once they are). */
+    private boolean hasLevels(long batchId) {
+        return !entityManager
+                .createNativeQuery("select 1 from integrity_batch_level where batch_id = ?1 and level = 0")
+                .setParameter(1, batchId)
+                .getResultList()
+                .isEmpty();
+    }
+
+    private void writeLevels(long batchId, MerkleTree tree) {
+        for (int level = 0; level < tree.height(); level++) {
+            entityManager
+                    .createNativeQuery(
+                            "insert into integrity_batch_level (batch_id, level, hashes) values (?1, ?2, ?3)")
+                    .setParameter(1, batchId)
+                    .setParameter(2, level)
+                    .setParameter(3, tree.level(level))
+                    .executeUpdate();
+        }
     }
 
     /** The batch id on chain: SHA-256 of the sequence number and the root (never reused by another root). */

@@ -7,7 +7,6 @@ import jakarta.persistence.EntityManager;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,16 +18,17 @@ import org.web3j.utils.Numeric;
  * "Integrity"). The callers decide whether the reader may see what a proof is about: a proof is a
  * disclosure, so the FHIR layer reads the thing through the gate first.
  *
- * <p>A closed batch never changes, so its tree is built once from its leaf rows and kept (a few batches,
- * least recently used first out); the root the chain holds for a batch is kept too once read. Neither
- * cache can hide an edit: a tree built from altered leaf rows has another root than the chain's, and
- * the chain's root comes from the chain only.
+ * <p>A proof reads the leaf's row, its batch's row and its ≈ 14 sibling hashes from the levels stored when
+ * the batch was closed (table integrity_batch_level); nothing is rebuilt. The levels need no trust: the
+ * path is checked against the batch's root here (a mismatch reports the proof {@code ALTERED}) and
+ * against the chain's root by {@link #verify} and by the offline verifier. An anchored batch's row and
+ * the root the chain holds for it are kept once read; neither can hide an edit, since the chain's root
+ * comes from the chain only.
  */
 @ApplicationScoped
 public class IntegrityProofs {
 
-    /** How many batch trees are kept (10,000 leaves are about 1 MB). */
-    private static final int CACHED_TREES = 16;
+    private static final int HASH_BYTES = 32;
 
     public enum Status {
         /** The leaf is in a batch whose root is on chain, and its path leads to that root. */
@@ -68,80 +68,95 @@ public class IntegrityProofs {
 
     public record Verification(Check check, String detail) {}
 
-    private record BatchTree(MerkleTree tree, Map<Long, Integer> indexOfLeaf) {}
-
     private final EntityManager entityManager;
     private final LedgerClient ledger;
-    private final Map<Long, BatchTree> trees =
-            java.util.Collections.synchronizedMap(new LinkedHashMap<>(CACHED_TREES, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<Long, BatchTree> eldest) {
-                    return size() > CACHED_TREES;
-                }
-            });
+    private final IntegrityAnchorer anchorer;
+    private final Map<Long, BatchRow> anchoredBatches = new ConcurrentHashMap<>();
     private final Map<String, String> chainRoots = new ConcurrentHashMap<>();
 
     private final LedgerConfig config;
 
-    public IntegrityProofs(EntityManager entityManager, LedgerClient ledger, LedgerConfig config) {
+    public IntegrityProofs(
+            EntityManager entityManager, LedgerClient ledger, IntegrityAnchorer anchorer, LedgerConfig config) {
         this.entityManager = entityManager;
         this.ledger = ledger;
+        this.anchorer = anchorer;
         this.config = config;
     }
 
     /** The proof of a leaf ({@code AuditEvent}/id/0 for an audit record), or empty when it has none. */
     public Optional<Proof> proof(String refType, String refId, long refVersion) {
-        return QuarkusTransaction.requiringNew().call(() -> {
-            Optional<Object[]> leaf = leafRow(refType, refId, refVersion);
-            if (leaf.isEmpty()) {
-                return Optional.empty();
+        ChainFacts facts = facts();
+        Lookup lookup = QuarkusTransaction.requiringNew().call(() -> lookup(refType, refId, refVersion, facts));
+        if (lookup.levelsMissing() != null) {
+            anchorer.storeLevels(lookup.levelsMissing());
+            lookup = QuarkusTransaction.requiringNew().call(() -> lookup(refType, refId, refVersion, facts));
+            if (lookup.levelsMissing() != null) {
+                throw new IllegalStateException("batch " + lookup.levelsMissing() + ": its levels were not stored");
             }
-            long leafId = ((Number) leaf.get()[0]).longValue();
-            byte[] hash = (byte[]) leaf.get()[1];
-            ChainFacts facts = facts();
-            if (leaf.get()[2] == null) {
-                return Optional.of(new Proof(
-                        Status.PENDING,
+        }
+        return lookup.proof();
+    }
+
+    /** A proof, or the batch whose levels must be stored first (closed before they were kept). */
+    private record Lookup(Optional<Proof> proof, Long levelsMissing) {}
+
+    private Lookup lookup(String refType, String refId, long refVersion, ChainFacts facts) {
+        Optional<Object[]> row = leafRow(refType, refId, refVersion);
+        if (row.isEmpty()) {
+            return new Lookup(Optional.empty(), null);
+        }
+        byte[] hash = (byte[]) row.get()[1];
+        if (row.get()[2] == null) {
+            return new Lookup(
+                    Optional.of(new Proof(
+                            Status.PENDING,
+                            refType,
+                            refId,
+                            refVersion,
+                            hash,
+                            null,
+                            null,
+                            -1,
+                            0,
+                            List.of(),
+                            null,
+                            null,
+                            null,
+                            null,
+                            facts.chainId(),
+                            facts.auditAnchor())),
+                    null);
+        }
+        long batchId = ((Number) row.get()[2]).longValue();
+        if (row.get()[3] == null) {
+            return new Lookup(Optional.empty(), batchId);
+        }
+        int index = ((Number) row.get()[3]).intValue();
+        BatchRow batch = batch(batchId);
+        List<byte[]> path = index >= 0 && index < batch.size() ? path(batchId, index, batch.size()) : null;
+        boolean intact = path != null
+                && MerkleTree.verify(hash, index, batch.size(), path, Numeric.hexStringToByteArray(batch.root()));
+        Status status = !intact ? Status.ALTERED : batch.blockHash() == null ? Status.PENDING : Status.ANCHORED;
+        return new Lookup(
+                Optional.of(new Proof(
+                        status,
                         refType,
                         refId,
                         refVersion,
                         hash,
-                        null,
-                        null,
-                        -1,
-                        0,
-                        List.of(),
-                        null,
-                        null,
-                        null,
-                        null,
+                        batchId,
+                        batch.chainBatch(),
+                        index,
+                        batch.size(),
+                        path == null ? List.of() : path,
+                        batch.root(),
+                        batch.blockNumber(),
+                        batch.blockHash(),
+                        batch.txHash(),
                         facts.chainId(),
-                        facts.auditAnchor()));
-            }
-            IntegrityBatch batch = IntegrityBatch.findById(((Number) leaf.get()[2]).longValue());
-            BatchTree tree = tree(batch.id);
-            int index = tree.indexOfLeaf().get(leafId);
-            boolean intact = Numeric.toHexString(tree.tree().root()).equalsIgnoreCase(batch.merkleRoot)
-                    && MessageDigest.isEqual(tree.tree().leaf(index), hash);
-            Status status = !intact ? Status.ALTERED : batch.blockHash == null ? Status.PENDING : Status.ANCHORED;
-            return Optional.of(new Proof(
-                    status,
-                    refType,
-                    refId,
-                    refVersion,
-                    hash,
-                    batch.id,
-                    batch.chainBatch,
-                    index,
-                    tree.tree().size(),
-                    tree.tree().path(index),
-                    batch.merkleRoot,
-                    batch.blockNumber,
-                    batch.blockHash,
-                    batch.txHash,
-                    facts.chainId(),
-                    facts.auditAnchor()));
-        });
+                        facts.auditAnchor())),
+                null);
     }
 
     /**
@@ -226,7 +241,7 @@ public class IntegrityProofs {
     private Optional<Object[]> leafRow(String refType, String refId, long refVersion) {
         @SuppressWarnings("unchecked")
         List<Object[]> rows = entityManager
-                .createNativeQuery("select id, leaf_hash, batch_id from integrity_leaf"
+                .createNativeQuery("select id, leaf_hash, batch_id, batch_index from integrity_leaf"
                         + " where ref_type = ?1 and ref_id = ?2 and ref_version = ?3")
                 .setParameter(1, refType)
                 .setParameter(2, refId)
@@ -235,24 +250,62 @@ public class IntegrityProofs {
         return rows.stream().findFirst();
     }
 
-    private BatchTree tree(long batchId) {
-        BatchTree cached = trees.get(batchId);
-        if (cached != null) {
-            return cached;
+    /** What a proof names of its batch. */
+    private record BatchRow(
+            String chainBatch, String root, int size, Long blockNumber, String blockHash, String txHash) {}
+
+    /** A batch's row; kept once anchored (an anchored batch's row is never written again). */
+    private BatchRow batch(long batchId) {
+        BatchRow known = anchoredBatches.get(batchId);
+        if (known != null) {
+            return known;
         }
+        IntegrityBatch b = IntegrityBatch.findById(batchId);
+        BatchRow row = new BatchRow(b.chainBatch, b.merkleRoot, b.leafCount, b.blockNumber, b.blockHash, b.txHash);
+        if (b.blockHash != null) {
+            anchoredBatches.put(batchId, row);
+        }
+        return row;
+    }
+
+    /**
+     * The inclusion path of a leaf read from its batch's stored levels: one query for the ≈ 14 sibling
+     * hashes, each cut from its level by offset. Null when a level is missing or too short (an altered
+     * store); the caller reports the proof as altered.
+     */
+    private List<byte[]> path(long batchId, int index, int size) {
+        List<MerkleTree.Position> positions = MerkleTree.pathPositions(index, size);
+        if (positions.isEmpty()) {
+            return List.of();
+        }
+        StringBuilder sql = new StringBuilder("select level, substring(hashes from case level");
+        for (MerkleTree.Position p : positions) {
+            sql.append(" when ").append(p.level()).append(" then ").append(p.index() * HASH_BYTES + 1);
+        }
+        sql.append(" end for ")
+                .append(HASH_BYTES)
+                .append(") from integrity_batch_level where batch_id = ?1 and level in (");
+        for (int i = 0; i < positions.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append(positions.get(i).level());
+        }
+        sql.append(")");
         @SuppressWarnings("unchecked")
         List<Object[]> rows = entityManager
-                .createNativeQuery("select id, leaf_hash from integrity_leaf where batch_id = ?1 order by id")
+                .createNativeQuery(sql.toString())
                 .setParameter(1, batchId)
                 .getResultList();
-        List<byte[]> leaves = new ArrayList<>(rows.size());
-        Map<Long, Integer> index = new HashMap<>(rows.size() * 2);
+        Map<Integer, byte[]> byLevel = new HashMap<>();
         for (Object[] row : rows) {
-            index.put(((Number) row[0]).longValue(), leaves.size());
-            leaves.add((byte[]) row[1]);
+            byLevel.put(((Number) row[0]).intValue(), (byte[]) row[1]);
         }
-        BatchTree tree = new BatchTree(MerkleTree.of(leaves), index);
-        trees.put(batchId, tree);
-        return tree;
+        List<byte[]> path = new ArrayList<>(positions.size());
+        for (MerkleTree.Position p : positions) {
+            byte[] hash = byLevel.get(p.level());
+            if (hash == null || hash.length != HASH_BYTES) {
+                return null;
+            }
+            path.add(hash);
+        }
+        return path;
     }
 }

@@ -178,6 +178,73 @@ class IntegrityAnchoringTest {
     }
 
     @Test
+    void aBatchWithoutStoredLevelsIsProvenFromItsLeafRowsAndKeepsItsLevelsAfterwards() throws Exception {
+        String id = create(observation("70.125"));
+        String resource = fhir().get("/fhir/Observation/" + id + "/_history/1").asString();
+        JsonNode before = anchoredProof("/fhir/Observation/" + id + "/_history/1/$proof");
+        long batch = Long.parseLong(ProofJson.value(before, "batch"));
+        // as a batch closed before V8 kept levels: none stored, no leaf knows its place
+        assertThat(update("delete from integrity_batch_level where batch_id = ?", batch))
+                .isPositive();
+        assertThat(update("update integrity_leaf set batch_index = null where batch_id = ?", batch))
+                .isPositive();
+
+        JsonNode after = verify("/fhir/Observation/" + id + "/_history/1/$proof");
+
+        assertThat(ProofJson.value(after, "status")).isEqualTo("anchored");
+        assertThat(after.toString()).isEqualTo(before.toString());
+        assertThat(VerifyCommand.verify(after.toString(), resource, rpcUrl, ProofJson.value(after, "contract"))
+                        .verified())
+                .isTrue();
+        assertThat(count("select count(*) from integrity_batch_level where batch_id = ?", batch))
+                .as("levels stored by the first proof")
+                .isPositive();
+        assertThat(count("select count(*) from integrity_leaf where batch_id = ? and batch_index is null", batch))
+                .isZero();
+    }
+
+    @Test
+    void aStoredLevelEditedInTheDatabaseMakesTheProofAlteredAndItNeverVerifies() throws Exception {
+        String id = create(observation("71.125"));
+        create(observation("71.375"));
+        String resource = fhir().get("/fhir/Observation/" + id + "/_history/1").asString();
+        JsonNode proof = anchoredProof("/fhir/Observation/" + id + "/_history/1/$proof");
+        long batch = Long.parseLong(ProofJson.value(proof, "batch"));
+        int index = Integer.parseInt(ProofJson.value(proof, "leafIndex"));
+        int size = Integer.parseInt(ProofJson.value(proof, "treeSize"));
+        java.util.List<MerkleTree.Position> path = MerkleTree.pathPositions(index, size);
+        assertThat(path).as("a batch of more than one leaf").isNotEmpty();
+        MerkleTree.Position sibling = path.get(path.size() - 1);
+        byte[] level = levelBytes(batch, sibling.level());
+        byte[] edited = level.clone();
+        edited[sibling.index() * 32] ^= 0x01;
+        update(
+                "update integrity_batch_level set hashes = ? where batch_id = ? and level = ?",
+                edited,
+                batch,
+                sibling.level());
+        try {
+            JsonNode altered = verify("/fhir/Observation/" + id + "/_history/1/$proof");
+
+            assertThat(ProofJson.value(altered, "status")).isEqualTo("altered");
+            assertThat(VerifyCommand.verify(altered.toString(), resource, rpcUrl, ProofJson.value(altered, "contract"))
+                            .verified())
+                    .as("the offline verifier, given the path from the edited level")
+                    .isFalse();
+            assertThat(ProofJson.value(verify("/fhir/Observation/" + id + "/$verify-integrity"), "result"))
+                    .isEqualTo("mismatch");
+        } finally {
+            update(
+                    "update integrity_batch_level set hashes = ? where batch_id = ? and level = ?",
+                    level,
+                    batch,
+                    sibling.level());
+        }
+        assertThat(ProofJson.value(verify("/fhir/Observation/" + id + "/_history/1/$proof"), "status"))
+                .isEqualTo("anchored");
+    }
+
+    @Test
     void aVersionInsertedInTheDatabaseHasNoLeafAndIsNamed() throws Exception {
         String id = create(observation("68.125"));
         anchoredProof("/fhir/Observation/" + id + "/_history/1/$proof");
@@ -370,6 +437,40 @@ class IntegrityAnchoringTest {
                 ps.setObject(i + 1, binds[i]);
             }
             assertThat(ps.executeUpdate()).as(statement).isEqualTo(1);
+        }
+    }
+
+    private int update(String statement, Object... binds) throws Exception {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(statement)) {
+            for (int i = 0; i < binds.length; i++) {
+                ps.setObject(i + 1, binds[i]);
+            }
+            return ps.executeUpdate();
+        }
+    }
+
+    private long count(String query, Object bind) throws Exception {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(query)) {
+            ps.setObject(1, bind);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    private byte[] levelBytes(long batch, int level) throws Exception {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "select hashes from integrity_batch_level where batch_id = ? and level = ?")) {
+            ps.setLong(1, batch);
+            ps.setInt(2, level);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).as("level %d of batch %d", level, batch).isTrue();
+                return rs.getBytes(1);
+            }
         }
     }
 

@@ -121,6 +121,38 @@ class MerkleTreeTest {
     }
 
     @Test
+    void aPathReadFromTheStoredLevelsIsTheTreesPathForEveryLeafOfEverySizeUpTo70() {
+        for (int n = 1; n <= 70; n++) {
+            List<byte[]> leaves = randomLeaves(n, 1000 + n);
+            MerkleTree tree = MerkleTree.of(leaves);
+            byte[] root = recursiveRoot(leaves);
+            List<byte[]> stored = new ArrayList<>();
+            for (int l = 0; l < tree.height(); l++) {
+                stored.add(tree.level(l));
+            }
+            assertThat(stored.get(0))
+                    .as("the leaf level of %d", n)
+                    .isEqualTo(leaves.stream().reduce(new byte[0], MerkleTreeTest::concat));
+            assertThat(stored.get(tree.height() - 1))
+                    .as("the top level of %d leaves", n)
+                    .isEqualTo(root);
+            for (int i = 0; i < n; i++) {
+                List<byte[]> fromLevels = new ArrayList<>();
+                for (MerkleTree.Position p : MerkleTree.pathPositions(i, n)) {
+                    byte[] level = stored.get(p.level());
+                    fromLevels.add(Arrays.copyOfRange(level, p.index() * 32, p.index() * 32 + 32));
+                }
+                assertThat(MerkleTree.verify(leaves.get(i), i, n, fromLevels, root))
+                        .as("leaf %d of %d, its path read from the levels", i, n)
+                        .isTrue();
+                assertThat(fromLevels.stream().map(HEX::formatHex))
+                        .containsExactlyElementsOf(
+                                tree.path(i).stream().map(HEX::formatHex).toList());
+            }
+        }
+    }
+
+    @Test
     void leafDataThatSpellsTwoChildrenDoesNotHashToTheirNode() {
         List<byte[]> leaves = randomLeaves(2, 4);
         byte[] node = MerkleTree.of(leaves).root();
