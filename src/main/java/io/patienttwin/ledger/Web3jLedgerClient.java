@@ -572,7 +572,19 @@ public class Web3jLedgerClient implements LedgerClient {
                     null,
                     null);
         }
-        String writer = credentials.getAddress();
+        return findOrDeployContracts(web3j, transactions, credentials.getAddress(), config.gasPrice());
+    }
+
+    /**
+     * The ConsentRegistry and AuditAnchor of a writer account: the contracts its first two transactions
+     * created (nonces 0 and 1), deployed now when the account has sent nothing yet. Used at start on local
+     * chains and by the contract-deploy Job of the Helm chart ({@code network.DeployContractsCommand}).
+     *
+     * @throws LedgerException when the account has transactions but not those contracts (another or a
+     *     reset chain), or the deployment fails
+     */
+    public static String[] findOrDeployContracts(
+            Web3j web3j, RawTransactionManager transactions, String writer, long gasPrice) throws IOException {
         String registry = ContractUtils.generateContractAddress(writer, BigInteger.ZERO);
         String anchor = ContractUtils.generateContractAddress(writer, BigInteger.ONE);
         if (hasCode(web3j, registry) && hasCode(web3j, anchor)) {
@@ -589,7 +601,7 @@ public class Web3jLedgerClient implements LedgerClient {
                     null,
                     null);
         }
-        StaticGasProvider deployGas = new StaticGasProvider(BigInteger.valueOf(config.gasPrice()), DEPLOY_GAS);
+        StaticGasProvider deployGas = new StaticGasProvider(BigInteger.valueOf(gasPrice), DEPLOY_GAS);
         try {
             String deployedRegistry = ConsentRegistry.deploy(web3j, transactions, deployGas, writer, writer)
                     .send()
