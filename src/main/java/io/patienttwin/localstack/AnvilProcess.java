@@ -31,6 +31,15 @@ public final class AnvilProcess implements AutoCloseable {
 
     public static final long CHAIN_ID = 1337;
 
+    /**
+     * The genesis block's timestamp (2026-01-01T00:00:00Z), unless the caller names another.
+     * Anvil (1.7) creates a genesis block each time it loads a state file and stores it beside the
+     * loaded one; with a timestamp of "now" that block differs, and after a few restarts Anvil answers
+     * block 0 with one or the other at random — the same chain would look like another (a new genesis
+     * hash) and the follower halts. A fixed timestamp makes the created genesis block the loaded one.
+     */
+    public static final long GENESIS_TIMESTAMP = 1_767_225_600L;
+
     private static final Pattern LISTENING = Pattern.compile("Listening on 127\\.0\\.0\\.1:(\\d+)");
     private static final int LOG_TAIL_LINES = 40;
 
@@ -56,6 +65,11 @@ public final class AnvilProcess implements AutoCloseable {
      *     the message ends with what it printed
      */
     public static AnvilProcess start(Path binary, int port, List<String> extraArguments) {
+        return start(binary, port, extraArguments, GENESIS_TIMESTAMP);
+    }
+
+    /** As {@link #start(Path, int, List)}, with another genesis time (so another genesis block). */
+    public static AnvilProcess start(Path binary, int port, List<String> extraArguments, long genesisTimestamp) {
         if (!Files.isExecutable(binary)) {
             throw new IllegalStateException("Anvil not found at " + binary.toAbsolutePath()
                     + ": the build installs it with npm ci in consent-contracts/ (./mvnw generate-sources)");
@@ -74,6 +88,7 @@ public final class AnvilProcess implements AutoCloseable {
                 "0",
                 "--gas-price",
                 "0"));
+        command.addAll(List.of("--timestamp", Long.toString(genesisTimestamp)));
         command.addAll(extraArguments);
         Process process;
         try {
@@ -87,7 +102,9 @@ public final class AnvilProcess implements AutoCloseable {
         reader.setDaemon(true);
         reader.start();
         try {
-            return new AnvilProcess(process, listening.get(20, TimeUnit.SECONDS));
+            AnvilProcess anvil = new AnvilProcess(process, listening.get(20, TimeUnit.SECONDS));
+            anvil.blocksFollowTheClock();
+            return anvil;
         } catch (ExecutionException | TimeoutException e) {
             ChildProcesses.stopTree(process.toHandle(), Duration.ofSeconds(5));
             synchronized (tail) {
@@ -128,6 +145,41 @@ public final class AnvilProcess implements AutoCloseable {
             end = "closed its output";
         }
         listening.completeExceptionally(new IllegalStateException("Anvil " + end));
+    }
+
+    /**
+     * With a fixed genesis time Anvil would stamp the next blocks from that time on: the next block is
+     * stamped now (or one second after the newest block, if that lies ahead), and the ones after it
+     * follow the clock.
+     */
+    private void blocksFollowTheClock() {
+        try {
+            String latest = rpc("eth_getBlockByNumber", "[\"latest\",false]");
+            Matcher m = Pattern.compile("\"timestamp\":\"0x([0-9a-fA-F]+)\"").matcher(latest);
+            long newest = m.find() ? Long.parseLong(m.group(1), 16) : 0;
+            long next = Math.max(java.time.Instant.now().getEpochSecond(), newest + 1);
+            String answer = rpc("evm_setNextBlockTimestamp", "[" + next + "]");
+            if (answer.contains("\"error\"")) {
+                throw new IllegalStateException("Anvil refused the next block's time: " + answer);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("Anvil does not answer: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while setting Anvil's clock", e);
+        }
+    }
+
+    private String rpc(String method, String params) throws IOException, InterruptedException {
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(rpcUrl()))
+                .header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(10))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"" + method + "\",\"params\":" + params + "}"))
+                .build();
+        return java.net.http.HttpClient.newHttpClient()
+                .send(request, java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
     /** The JSON-RPC URL, {@code http://127.0.0.1:<port>}. */

@@ -102,10 +102,14 @@ public class AnvilTestResource implements QuarkusTestResourceLifecycleManager {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        // the other chain must have another genesis block than the test chain: another genesis time
+        long genesis =
+                state.equals(OTHER_STATE) ? AnvilProcess.GENESIS_TIMESTAMP + 86_400 : AnvilProcess.GENESIS_TIMESTAMP;
         AnvilProcess anvil = AnvilProcess.start(
                 AnvilProcess.DEFAULT_BINARY,
                 port,
-                List.of("--state", state.toAbsolutePath().toString()));
+                List.of("--state", state.toAbsolutePath().toString()),
+                genesis);
         System.setProperty(PID_PROPERTY, Long.toString(anvil.pid()));
         return anvil;
     }
