@@ -42,16 +42,19 @@ public class AccessGrants {
     private final LedgerOutbox outbox;
     private final Pseudonyms pseudonyms;
     private final TransactionSynchronizationRegistry transactions;
+    private final ProjectionChanges projection;
 
     public AccessGrants(
             AccessIndex index,
             LedgerOutbox outbox,
             Pseudonyms pseudonyms,
-            TransactionSynchronizationRegistry transactions) {
+            TransactionSynchronizationRegistry transactions,
+            ProjectionChanges projection) {
         this.index = index;
         this.outbox = outbox;
         this.pseudonyms = pseudonyms;
         this.transactions = transactions;
+        this.projection = projection;
     }
 
     @SuppressWarnings("unused")
@@ -132,6 +135,8 @@ public class AccessGrants {
                     record.requested = ConsentRecord.Requested.REVOKED;
                     record.updatedAt = Instant.now();
                     index.remove(record.subject, record.grantId);
+                    projection.grantChanged(
+                            record.grantId, record.subject, true); // the other nodes deny too, at commit
                     if (record.chainState != ConsentRecord.ChainState.REJECTED) {
                         byte[] chainId = Numeric.hexStringToByteArray(record.chainId);
                         outbox.enqueue(
@@ -174,6 +179,7 @@ public class AccessGrants {
                             record.revokedTx = revoked.position().transactionHash();
                             record.updatedAt = Instant.now();
                             index.remove(record.subject, record.grantId);
+                            projection.grantChanged(record.grantId, record.subject, true);
                         });
             }
         }
@@ -190,6 +196,7 @@ public class AccessGrants {
                     record.rejection = rejected.reason();
                     record.updatedAt = Instant.now();
                     index.remove(record.subject, record.grantId);
+                    projection.grantChanged(record.grantId, record.subject, true);
                 });
     }
 
@@ -207,6 +214,7 @@ public class AccessGrants {
     }
 
     private void afterCommit(AccessGrantRecord record) {
+        projection.grantChanged(record.grantId, record.subject, !record.effective());
         AccessIndex.Grant grant = record.effective() ? record.toIndexGrant() : null;
         if (grant == null) {
             return;

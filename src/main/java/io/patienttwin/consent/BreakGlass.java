@@ -38,12 +38,15 @@ public class BreakGlass {
     private final LedgerOutbox outbox;
     private final Pseudonyms pseudonyms;
     private final Duration duration;
+    private final ProjectionChanges projection;
 
     public BreakGlass(
             AccessIndex index,
             LedgerOutbox outbox,
             Pseudonyms pseudonyms,
+            ProjectionChanges projection,
             @ConfigProperty(name = "twin.policy.break-glass-duration", defaultValue = "60m") Duration duration) {
+        this.projection = projection;
         this.index = index;
         this.outbox = outbox;
         this.pseudonyms = pseudonyms;
@@ -97,6 +100,7 @@ public class BreakGlass {
                             created.validUntil.getEpochSecond())),
                     null,
                     null);
+            projection.breakGlassOpened(created.sessionId); // honoured by every node once this commits
             LOG.warnf("Break-glass: %s opened access to Patient/%s until %s", principal, patientId, created.validUntil);
             return created;
         });

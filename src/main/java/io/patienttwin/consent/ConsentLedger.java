@@ -71,6 +71,7 @@ public class ConsentLedger {
     private final TransactionSynchronizationRegistry transactions;
     private final FhirContext fhirContext;
     private final LedgerClient ledger;
+    private final ProjectionChanges projection;
 
     public ConsentLedger(
             ConsentMapper mapper,
@@ -80,7 +81,8 @@ public class ConsentLedger {
             Event<ConsentStateChanged> changes,
             TransactionSynchronizationRegistry transactions,
             FhirContext fhirContext,
-            LedgerClient ledger) {
+            LedgerClient ledger,
+            ProjectionChanges projection) {
         this.mapper = mapper;
         this.pseudonyms = pseudonyms;
         this.outbox = outbox;
@@ -89,6 +91,7 @@ public class ConsentLedger {
         this.transactions = transactions;
         this.fhirContext = fhirContext;
         this.ledger = ledger;
+        this.projection = projection;
     }
 
     /**
@@ -275,6 +278,7 @@ public class ConsentLedger {
                 List.of(ConsentRecord.ChainState.ACTIVE, ConsentRecord.ChainState.REVOKED));
         index.clear();
         index.trustAgain();
+        projection.reset();
     }
 
     void onHistoryLost(@Observes ChainHistoryLost lost) {
@@ -350,6 +354,7 @@ public class ConsentLedger {
     private void revoke(ConsentRecord record) {
         record.requested = ConsentRecord.Requested.REVOKED;
         record.updatedAt = Instant.now();
+        projection.consentChanged(record.consentId, record.patientId, true); // the other nodes deny too, at commit
         byte[] chainId = Numeric.hexStringToByteArray(record.chainId);
         // denies from now on, also for reads racing this transaction; restored if it rolls back
         ConsentIndex.Entry restore =
@@ -380,6 +385,7 @@ public class ConsentLedger {
         List<ConsentIndex.Entry> effective = new ArrayList<>();
         List<String[]> ineffective = new ArrayList<>();
         for (ConsentRecord record : records) {
+            projection.consentChanged(record.consentId, record.patientId, !record.effective());
             if (record.effective()) {
                 effective.add(record.toIndexEntry());
             } else {
