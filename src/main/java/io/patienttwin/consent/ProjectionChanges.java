@@ -8,13 +8,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.persistence.EntityManager;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.sql.DataSource;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 import org.postgresql.PGConnection;
@@ -46,7 +46,9 @@ public class ProjectionChanges {
     private static final Duration RETRY = Duration.ofSeconds(1);
 
     private final EntityManager entityManager;
-    private final DataSource dataSource;
+    private final String jdbcUrl;
+    private final String username;
+    private final Optional<String> password;
     private final ConsentIndex consents;
     private final AccessIndex access;
     private final boolean enabled;
@@ -61,13 +63,17 @@ public class ProjectionChanges {
 
     public ProjectionChanges(
             EntityManager entityManager,
-            DataSource dataSource,
             ConsentIndex consents,
             AccessIndex access,
             @ConfigProperty(name = "quarkus.datasource.db-kind") String dbKind,
+            @ConfigProperty(name = "quarkus.datasource.jdbc.url") String jdbcUrl,
+            @ConfigProperty(name = "quarkus.datasource.username", defaultValue = "") String username,
+            @ConfigProperty(name = "quarkus.datasource.password") Optional<String> password,
             @ConfigProperty(name = "twin.consent.projection-changes.enabled", defaultValue = "true") boolean enabled) {
         this.entityManager = entityManager;
-        this.dataSource = dataSource;
+        this.jdbcUrl = jdbcUrl;
+        this.username = username;
+        this.password = password;
         this.consents = consents;
         this.access = access;
         this.enabled = enabled;
@@ -172,8 +178,12 @@ public class ProjectionChanges {
         close();
     }
 
+    /**
+     * A connection of its own, outside the pool: it is held for as long as the node runs, and when it
+     * breaks it is thrown away — a broken connection returned to the pool would be handed to a request.
+     */
     private void listen() throws SQLException {
-        Connection c = dataSource.getConnection();
+        Connection c = DriverManager.getConnection(jdbcUrl, username, password.orElse(""));
         try {
             c.setAutoCommit(true);
             try (Statement s = c.createStatement()) {

@@ -45,6 +45,13 @@ public class FhirErrorInterceptor {
                 LOG.error(audit.getMessage(), audit.getCause());
                 return new ServiceUnavailableException("PT-AUDIT-503: the access audit is unavailable; retry later");
             }
+            if (t instanceof SQLException sql && databaseUnavailable(sql)) {
+                // the database is down, restarting or refusing connections: a clear retry, not a 500
+                LOG.warnf(
+                        "Database unavailable on %s %s: %s",
+                        request.getRequestType(), request.getCompleteUrl(), sql.getMessage());
+                return new ServiceUnavailableException("PT-STORE-503: the database is unavailable; retry later");
+            }
             if (t instanceof SQLException sql
                     && sql.getSQLState() != null
                     && (sql.getSQLState().equals("23505")
@@ -70,6 +77,26 @@ public class FhirErrorInterceptor {
                 request.getCompleteUrl(),
                 incident);
         return new InternalErrorException("PT-500: internal error, incident " + incident);
+    }
+
+    /**
+     * Whether a JDBC failure means the database cannot be reached or used now: SQLSTATE class 08
+     * (connection exception), 57P01–57P03 (administrator or crash shutdown, cannot connect now), 53300
+     * (too many connections), 55000 with "not currently accepting connections", or the pool's
+     * acquisition timeout (no connection within the pool's wait).
+     */
+    static boolean databaseUnavailable(SQLException sql) {
+        String state = sql.getSQLState();
+        String message = sql.getMessage() == null ? "" : sql.getMessage();
+        if (state != null) {
+            if (state.startsWith("08") || state.startsWith("57P") || state.equals("53300")) {
+                return true;
+            }
+            if (state.equals("55000") && message.contains("not currently accepting connections")) {
+                return true;
+            }
+        }
+        return message.startsWith("Acquisition timeout");
     }
 
     /**

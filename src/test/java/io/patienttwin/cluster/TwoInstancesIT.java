@@ -336,6 +336,12 @@ class TwoInstancesIT {
         return ehr();
     }
 
+    /** A FHIR write as the EHR system. */
+    static HttpResponse<String> write(AppInstance on, String method, String path, Resource body)
+            throws IOException, InterruptedException {
+        return fhir(on, method, path, ehr(), body);
+    }
+
     private static Observation creatinine(String value) {
         Observation o = new Observation();
         o.setStatus(Observation.ObservationStatus.FINAL);
