@@ -152,8 +152,16 @@ public class LedgerFollower {
         }
     }
 
-    private int step(ChainFacts facts) {
+    /** One step with chain facts read beforehand (tests: facts read before another node advanced). */
+    int stepWith(ChainFacts facts) {
+        return QuarkusTransaction.requiringNew().call(() -> step(facts));
+    }
+
+    private int step(ChainFacts before) {
         LedgerCursor cursor = LedgerCursor.findById(LedgerCursor.ID, LockModeType.PESSIMISTIC_WRITE);
+        // The chain as it is now that the cursor is ours: another node may have advanced the cursor past
+        // the head read before the lock (it waited on this row), which is no lost history.
+        ChainFacts facts = cursor == null || cursor.processedBlock <= before.headBlock() ? before : ledger.chainFacts();
         if (cursor == null) {
             cursor = new LedgerCursor();
             cursor.id = LedgerCursor.ID;

@@ -39,6 +39,28 @@ class ChainHistoryTest {
     @Inject
     ConsentIndex index;
 
+    @Inject
+    LedgerClient ledger;
+
+    @Test
+    void aHeadReadBeforeAnotherNodeAdvancedTheCursorIsNoLostHistory() {
+        await().atMost(WAIT).until(() -> follower.status().state() == LedgerFollower.State.FOLLOWING);
+        ChainFacts now = ledger.chainFacts();
+        // what a node sees that read the head, then waited for the cursor while another node processed
+        // blocks the chain mined meanwhile: a cursor past the head it read
+        ChainFacts stale = new ChainFacts(
+                now.chainId(),
+                now.genesisHash(),
+                now.consentRegistry(),
+                now.auditAnchor(),
+                follower.status().processedBlock() - 1);
+
+        follower.stepWith(stale);
+
+        assertThat(follower.status().state()).isNotEqualTo(LedgerFollower.State.HALTED);
+        assertThat(index.trusted()).isTrue();
+    }
+
     @Test
     void anotherChainAtTheNodeHaltsTheFollowerDeniesAndARebuildRestoresTheProjection() {
         String patient = "p-" + UUID.randomUUID();

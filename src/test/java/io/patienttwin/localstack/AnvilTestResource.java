@@ -27,6 +27,9 @@ public class AnvilTestResource implements QuarkusTestResourceLifecycleManager {
     public static final String RPC_URL_PROPERTY = "twin.test.anvil.rpc-url";
 
     private static final String PID_PROPERTY = "twin.test.anvil.pid";
+    /** The state file of the chain running now: the test chain's, or the other chain's. */
+    private static final String STATE_FILE_PROPERTY = "twin.test.anvil.state";
+
     private static final Path STATE_DIR = Path.of("target", "anvil-test");
     private static final Path STATE = STATE_DIR.resolve("state.json");
     private static final Path OTHER_STATE = STATE_DIR.resolve("other-chain.json");
@@ -68,9 +71,11 @@ public class AnvilTestResource implements QuarkusTestResourceLifecycleManager {
                 throw new IllegalStateException("Anvil did not stop", e);
             }
         });
+        Path state = Path.of(
+                System.getProperty(STATE_FILE_PROPERTY, STATE.toAbsolutePath().toString()));
         try {
-            if (!Files.exists(STATE) || Files.getLastModifiedTime(STATE).toMillis() < stopping - 1000) {
-                throw new IllegalStateException("Anvil stopped without writing its state to " + STATE);
+            if (!Files.exists(state) || Files.getLastModifiedTime(state).toMillis() < stopping - 1000) {
+                throw new IllegalStateException("Anvil stopped without writing its state to " + state);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -111,6 +116,7 @@ public class AnvilTestResource implements QuarkusTestResourceLifecycleManager {
                 List.of("--state", state.toAbsolutePath().toString()),
                 genesis);
         System.setProperty(PID_PROPERTY, Long.toString(anvil.pid()));
+        System.setProperty(STATE_FILE_PROPERTY, state.toAbsolutePath().toString());
         return anvil;
     }
 }
