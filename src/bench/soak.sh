@@ -11,7 +11,8 @@
 #     practitioner's read, revokes it through the first and at once reads through the other — a 200
 #     there is a late permit.
 # Reports every answer that is not the expected one (5xx above all), the late permits, and each
-# instance's RSS at the start and the end of the load. wrk runs in 150 s windows (tokens live 300 s).
+# instance's RSS at the start and the end of the load and its range over the second half (sampled
+# every 10 s). wrk runs in 150 s windows (tokens live 300 s).
 #
 # Usage: src/bench/soak.sh [DURATION seconds]
 # Needs: ./mvnw package -DskipTests, wrk, jq, psql, PostgreSQL at 127.0.0.1:5432. Drops and recreates
@@ -139,6 +140,11 @@ write_loop() {
 }
 
 say "RSS at the start of the load: A $(rss "$A_PID"), B $(rss "$B_PID")"
+# RSS of both instances every 10 s (seconds since the start, A and B in MB)
+( t=0; while kill -0 "$A_PID" 2>/dev/null && kill -0 "$B_PID" 2>/dev/null; do
+    echo "$t $(ps -o rss= -p "$A_PID" | awk '{print int($1/1024)}') $(ps -o rss= -p "$B_PID" | awk '{print int($1/1024)}')" >> "$OUT/rss.txt"
+    sleep 10; t=$((t + 10))
+  done ) & LOOPS+=($!)
 A_URL=http://127.0.0.1:$PORT
 B_URL=http://127.0.0.1:$PORT_B
 consent_loop "$A_URL" "$B_URL" alice & LOOPS+=($!)
@@ -163,6 +169,8 @@ while [ "$left" -gt 0 ]; do
   window=$((window + 1))
 done
 say "RSS at the end of the load: A $(rss "$A_PID"), B $(rss "$B_PID")"
+half=$((DURATION / 2))
+say "RSS over the second half of the load (min–max MB): A $(awk -v h="$half" '$1 >= h {print $2}' "$OUT/rss.txt" | sort -n | sed -n '1p;$p' | paste -sd-), B $(awk -v h="$half" '$1 >= h {print $3}' "$OUT/rss.txt" | sort -n | sed -n '1p;$p' | paste -sd-); every 10 s in $OUT/rss.txt"
 for pid in "${LOOPS[@]}"; do kill "$pid" 2>/dev/null || true; done
 LOOPS=()
 
