@@ -3,6 +3,7 @@ package io.patienttwin.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.patienttwin.identity.CodeFlowLogin;
 import io.patienttwin.localstack.AnvilProcess;
 import io.patienttwin.localstack.ChildProcesses;
 import io.patienttwin.localstack.KeycloakDistribution;
@@ -25,7 +26,9 @@ import org.junit.jupiter.api.Test;
 /**
  * A fault of issue 18: Keycloak goes down. Tokens it issued before keep working (the app verifies them
  * with the signing keys it fetched, without asking Keycloak); a request without a token, or with a
- * forged signature, is still refused with 401; a portal sign-in attempt is not a 500.
+ * forged signature, is still refused with 401; a clinician signed in to the portal before keeps
+ * working; a browser that is not signed in gets the portal's own 503 page ({@code SignInAvailability})
+ * instead of a redirect to a host that does not answer.
  */
 class KeycloakOutageIT {
 
@@ -77,11 +80,15 @@ class KeycloakOutageIT {
     }
 
     @Test
-    void issuedTokensKeepWorkingWhileKeycloakIsDownAndForgedOnesAreStillRefused() throws Exception {
+    void issuedTokensAndPortalSessionsKeepWorkingWhileKeycloakIsDownAndSignInShowsAPageOfItsOwn() throws Exception {
         String token = clientToken();
         assertThat(status("/fhir/Organization?_count=1", token)).isEqualTo(200);
+        CodeFlowLogin alice = new CodeFlowLogin();
+        assertThat(alice.open(app.base() + "/portal/me", "alice", "alice").statusCode())
+                .isEqualTo(200);
 
         keycloak.stop();
+        long stopped = System.nanoTime();
 
         assertThat(status("/fhir/Organization?_count=1", token))
                 .as("a token issued before the outage")
@@ -90,16 +97,37 @@ class KeycloakOutageIT {
         assertThat(status("/fhir/Organization?_count=1", token.substring(0, token.length() - 4) + "AAAA"))
                 .as("a forged signature, still refused")
                 .isEqualTo(401);
-        HttpResponse<String> signIn = HTTP.send(
+
+        // a browser that is not signed in: the portal's own page once the probe (every 5 s) noticed
+        HttpResponse<String> signIn = portalSignIn();
+        for (int i = 0; i < 40 && signIn.statusCode() != 503; i++) {
+            Thread.sleep(250);
+            signIn = portalSignIn();
+        }
+        System.out.printf(
+                "portal sign-in page while Keycloak is down: %d after %d ms%n",
+                signIn.statusCode(), (System.nanoTime() - stopped) / 1_000_000);
+        assertThat(signIn.statusCode()).isEqualTo(503);
+        assertThat(signIn.headers().firstValue("Retry-After")).hasValue("30");
+        assertThat(signIn.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
+        assertThat(signIn.body()).contains("Sign-in is unavailable").contains("already signed in");
+        assertThat(status("/portal/patients", null))
+                .as("the code-flow callback and every other portal path")
+                .isEqualTo(503);
+
+        HttpResponse<String> signedIn = alice.fetch(app.base() + "/portal/me");
+        assertThat(signedIn.statusCode())
+                .as("a clinician signed in before the outage keeps working (no redirect to Keycloak)")
+                .isEqualTo(200);
+        assertThat(signedIn.body()).contains("alice");
+    }
+
+    private static HttpResponse<String> portalSignIn() throws Exception {
+        return HTTP.send(
                 HttpRequest.newBuilder(URI.create(app.base() + "/portal/me"))
                         .timeout(Duration.ofSeconds(30))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
-        System.out.println("portal sign-in while Keycloak is down: " + signIn.statusCode() + " "
-                + signIn.headers().firstValue("Location").orElse(""));
-        // today: a redirect to the (unreachable) identity provider, whose failure the browser shows; a
-        // page of the portal's own saying that sign-in is unavailable is not built (issue 18, noted)
-        assertThat(signIn.statusCode()).as("a sign-in attempt is never a 500").isNotEqualTo(500);
     }
 
     private static int status(String path, String token) throws Exception {

@@ -6,6 +6,7 @@ import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.patienttwin.consent.ConsentFixture;
+import io.patienttwin.identity.CodeFlowLogin;
 import io.patienttwin.localstack.AnvilProcess;
 import io.patienttwin.localstack.ChildProcesses;
 import io.patienttwin.localstack.KeycloakTestResource;
@@ -231,6 +232,35 @@ class TwoInstancesIT {
 
     @Test
     @Order(6)
+    void aPortalSessionSignedInOnAIsServedByBAndAsCsrfTokenHoldsOnB() throws Exception {
+        // one browser, both instances on 127.0.0.1: like a load balancer, every cookie goes to both
+        CodeFlowLogin alice = new CodeFlowLogin();
+        HttpResponse<String> onA = alice.open(a.base() + "/portal/patients", "alice", "alice");
+        assertThat(onA.statusCode()).isEqualTo(200);
+        java.util.regex.Matcher csrf = java.util.regex.Pattern.compile("name=\"csrf-token\" value=\"([^\"]+)\"")
+                .matcher(onA.body());
+        assertThat(csrf.find()).as("A's page carries the session's CSRF token").isTrue();
+
+        HttpResponse<String> onB = alice.fetch(b.base() + "/portal/patients");
+        assertThat(onB.statusCode())
+                .as("B takes A's session cookie without sending the browser to Keycloak")
+                .isEqualTo(200);
+        assertThat(onB.body()).contains(csrf.group(1));
+
+        assertThat(alice.postOnce(b.base() + "/portal/logout", "csrf-token=not-the-token")
+                        .statusCode())
+                .as("a wrong token on B")
+                .isEqualTo(403);
+        HttpResponse<String> signOut = alice.postOnce(
+                b.base() + "/portal/logout", "csrf-token=" + URLEncoder.encode(csrf.group(1), StandardCharsets.UTF_8));
+        assertThat(signOut.statusCode())
+                .as("A's token accepted by B: signed out")
+                .isEqualTo(303);
+        assertThat(signOut.headers().firstValue("Location").orElse("")).contains("/protocol/openid-connect/logout");
+    }
+
+    @Test
+    @Order(7)
     void eachChainWriteIsSentOnceAndBGoesOnAloneWithinTenSecondsOfAKilledA() throws Exception {
         await(Duration.ofSeconds(30), () -> count("select count(*) from ledger_outbox where state = 'PENDING'") == 0);
         long confirmed = count("select count(*) from ledger_outbox where state = 'CONFIRMED'");
@@ -255,7 +285,7 @@ class TwoInstancesIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aResetChainHaltsBothInstancesAndTheyPermitNothingFromIt() throws Exception {
         Map<String, String> env = environment(JDBC, realm, chain.rpcUrl());
         a = AppInstance.start("A-again", ChildProcesses.freePort(), env, Duration.ofSeconds(120));

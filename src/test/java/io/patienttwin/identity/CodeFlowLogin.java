@@ -53,6 +53,21 @@ public final class CodeFlowLogin {
         return follow(get(URI.create(page)));
     }
 
+    /** One request in the same session, redirects not followed: what the server itself answered. */
+    public HttpResponse<String> fetch(String page) throws Exception {
+        return get(URI.create(page));
+    }
+
+    /** One form post in the same session, redirects not followed. */
+    public HttpResponse<String> postOnce(String page, String form) throws Exception {
+        URI uri = URI.create(page);
+        return send(
+                HttpRequest.newBuilder(uri)
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(form)),
+                uri);
+    }
+
     /** A form post in the same session (body {@code application/x-www-form-urlencoded}), redirects followed. */
     public HttpResponse<String> post(String page, String form) throws Exception {
         URI uri = URI.create(page);
