@@ -65,6 +65,10 @@ class TwoInstancesIT {
     /** Anvil's second development account (a public test key, never used outside a local chain). */
     private static final String WRITER_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 
+    /** The chain's state, written when it stops, so that it comes back as the same chain. */
+    private static final java.nio.file.Path CHAIN_STATE =
+            java.nio.file.Path.of("target", "cluster-it", "anvil-state.json").toAbsolutePath();
+
     private static AnvilProcess chain;
     private static String realm;
     private static AppInstance a;
@@ -83,7 +87,9 @@ class TwoInstancesIT {
             s.execute("create database " + DB);
         }
         realm = KeycloakTestResource.realmUrl();
-        chain = AnvilProcess.start(AnvilProcess.DEFAULT_BINARY, 0, List.of("--block-time", "1"));
+        java.nio.file.Files.createDirectories(CHAIN_STATE.getParent());
+        java.nio.file.Files.deleteIfExists(CHAIN_STATE);
+        chain = AnvilProcess.start(AnvilProcess.DEFAULT_BINARY, 0, chainArguments());
         Map<String, String> env = environment(JDBC, realm, chain.rpcUrl());
         // A first: it migrates the schema and deploys the contracts; B finds both
         a = AppInstance.start("A", ChildProcesses.freePort(), env, Duration.ofSeconds(120));
@@ -261,6 +267,57 @@ class TwoInstancesIT {
 
     @Test
     @Order(7)
+    void whileTheChainIsDownBothInstancesServeAndAcceptAConsentWhichBothHonourOnceItIsConfirmed() throws Exception {
+        int port = Integer.parseInt(chain.rpcUrl().substring(chain.rpcUrl().lastIndexOf(':') + 1));
+        long stopping = System.currentTimeMillis();
+        chain.stop();
+        assertThat(java.nio.file.Files.getLastModifiedTime(CHAIN_STATE).toMillis())
+                .as("Anvil wrote its state")
+                .isGreaterThanOrEqualTo(stopping - 1000);
+        String consent;
+        try {
+            assertThat(read(b, "/fhir/Observation/" + observation, user("bob")))
+                    .as("a consent confirmed before the outage is honoured on B")
+                    .isEqualTo(200);
+            assertThat(read(a, "/fhir/Observation/" + observation, user("bob"))).isEqualTo(200);
+            assertThat(fhir(b, "POST", "/fhir/Observation", ehr(), creatinine("1.4"))
+                            .statusCode())
+                    .as("a clinical write through B")
+                    .isEqualTo(201);
+
+            consent = created(fhir(a, "POST", "/fhir/Consent", ehr(), consentFor("Practitioner/erin")));
+            Thread.sleep(3_000); // several rounds of the outbox writer against the missing chain
+            assertThat(JSON.readTree(fhir(b, "GET", "/fhir/Consent/" + consent, user("carol"), null)
+                                    .body())
+                            .path("status")
+                            .asText())
+                    .as("seen through B, the consent is proposed, not active")
+                    .isEqualTo("proposed");
+            assertThat(read(a, "/fhir/Observation/" + observation, user("erin")))
+                    .as("not confirmed on chain: denied on A")
+                    .isEqualTo(403);
+            assertThat(read(b, "/fhir/Observation/" + observation, user("erin")))
+                    .as("and on B")
+                    .isEqualTo(403);
+        } finally {
+            chain = AnvilProcess.start(AnvilProcess.DEFAULT_BINARY, port, chainArguments());
+        }
+        long back = System.nanoTime();
+        await(
+                Duration.ofSeconds(30),
+                () -> read(a, "/fhir/Observation/" + observation, user("erin")) == 200
+                        && read(b, "/fhir/Observation/" + observation, user("erin")) == 200);
+        System.out.printf(
+                "chain back: the consent written during the outage permitted on A and B after %d ms%n",
+                (System.nanoTime() - back) / 1_000_000);
+        assertThat(count("select count(*) from ledger_outbox where attempts >= 2 and state = 'CONFIRMED'"))
+                .as("the consent's write was retried through the outage, then confirmed (sent once: the next"
+                        + " test checks the writer's nonce)")
+                .isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    @Order(8)
     void eachChainWriteIsSentOnceAndBGoesOnAloneWithinTenSecondsOfAKilledA() throws Exception {
         await(Duration.ofSeconds(30), () -> count("select count(*) from ledger_outbox where state = 'PENDING'") == 0);
         long confirmed = count("select count(*) from ledger_outbox where state = 'CONFIRMED'");
@@ -285,7 +342,7 @@ class TwoInstancesIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void aResetChainHaltsBothInstancesAndTheyPermitNothingFromIt() throws Exception {
         Map<String, String> env = environment(JDBC, realm, chain.rpcUrl());
         a = AppInstance.start("A-again", ChildProcesses.freePort(), env, Duration.ofSeconds(120));
@@ -379,6 +436,10 @@ class TwoInstancesIT {
         o.setSubject(new Reference("Patient/" + PATIENT));
         o.setValue(new Quantity().setValue(new java.math.BigDecimal(value)).setUnit("mg/dL"));
         return o;
+    }
+
+    private static List<String> chainArguments() {
+        return List.of("--block-time", "1", "--state", CHAIN_STATE.toString());
     }
 
     private static Consent consentFor(String practitioner) {
