@@ -41,4 +41,13 @@ public interface FhirConfig {
     /** Resources per database flush while a large transaction or batch Bundle is written. */
     @WithDefault("500")
     int writeChunkSize();
+
+    /**
+     * Time limit of one transaction Bundle (one database transaction), not of single writes (those
+     * keep {@code quarkus.transaction-manager.default-transaction-timeout}, 60 s). The largest Synthea
+     * record (72 MB, about 30,000 resources) took 50–190 s on the 2-core machines here; a transaction
+     * over the limit is rolled back whole and answered 503 {@code PT-FHIR-503-TIMEOUT}.
+     */
+    @WithDefault("10M")
+    java.time.Duration transactionTimeout();
 }
