@@ -274,19 +274,45 @@ public class AuditTrail {
     private static final String INSERT =
             "insert into audit_event (" + COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-    private static final String INSERT_WITH_ID =
-            "insert into audit_event (id, " + COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-
     private static final String INSERT_LEAF = "insert into integrity_leaf (kind, ref_type, ref_id, ref_version,"
             + " leaf_hash, recorded_at) values ('AUDIT', 'AuditEvent', ?, 0, ?, ?)";
 
     /**
-     * Writes a group in one JDBC batch and one commit, on a connection of its own (no JTA, no
-     * persistence context: the audit is insert-only, and this is its hot path). Each record's integrity
-     * leaf (integrity.Leaves, over the row under its id) is written in the same commit. On PostgreSQL the
-     * ids are taken from the column's sequence first, in one query, so that the insert stays one
-     * rewritten multi-row statement (asking for generated keys would turn it into one statement per
-     * row); elsewhere (H2) the database returns the generated keys.
+     * PostgreSQL: a whole group in one statement of fixed text (so prepared once per connection and
+     * planned once), the rows as one array per column. {@link #UNNEST_WITH_LEAVES} puts each record's
+     * integrity leaf in the same statement.
+     */
+    private static final String UNNEST_ROWS = "insert into audit_event (id, " + COLUMNS + ") select * from unnest("
+            + "?::bigint[], ?::varchar[]::timestamptz[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[],"
+            + " ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::bigint[],"
+            + " ?::text[], ?::bigint[])";
+
+    private static final String UNNEST_WITH_LEAVES = "with leaves as (insert into integrity_leaf (kind, ref_type,"
+            + " ref_id, ref_version, leaf_hash, recorded_at) select 'AUDIT', 'AuditEvent', cast(u.id as varchar(64)),"
+            + " 0, decode(u.hash, 'hex'), u.at from unnest(?::bigint[], ?::varchar[], ?::varchar[]::timestamptz[])"
+            + " as u(id, hash, at)) " + UNNEST_ROWS;
+
+    /** Audit ids taken from the sequence ahead, in one query per block, by the writer thread only. */
+    private static final int ID_BLOCK = 256;
+    /**
+     * How long ids taken ahead are used: audit pages list newest first by id, so with several nodes an
+     * id taken long ago would sort a new record among old ones; a second bounds that disorder.
+     */
+    private static final long ID_BLOCK_LIFETIME_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private long[] idBlock = new long[0];
+    private int idNext;
+    private long idBlockTakenAt;
+
+    /**
+     * Writes a group in one commit, on a connection of its own (no JTA, no persistence context: the
+     * audit is insert-only, and this is its hot path). Each record's integrity leaf (integrity.Leaves,
+     * over the row under its id) is written in the same commit. On PostgreSQL the ids come from blocks
+     * taken from the column's sequence ahead ({@link #ID_BLOCK}), so the leaves can be computed before
+     * the insert, and rows and leaves go in one statement ({@link #UNNEST_WITH_LEAVES}): with the commit,
+     * two round trips per group instead of a query for ids, a rewritten multi-row insert per power of two
+     * of rows, the same for the leaves, and the commit (docs/benchmarks.md). Elsewhere (H2) the database
+     * returns the generated keys and each table gets a JDBC batch.
      */
     private void write(List<Pending> batch) {
         try (Connection connection = dataSource.getConnection()) {
@@ -296,18 +322,12 @@ public class AuditTrail {
                 for (Pending pending : batch) {
                     rows.add(AuditEventRow.of(pending.record()));
                 }
-                long[] ids =
-                        postgres(connection) ? insertWithIds(connection, rows) : insertReturningIds(connection, rows);
-                if (this.leaves) {
-                    try (PreparedStatement leaves = connection.prepareStatement(INSERT_LEAF)) {
-                        for (int i = 0; i < rows.size(); i++) {
-                            AuditEventRow row = rows.get(i);
-                            leaves.setString(1, Long.toString(ids[i]));
-                            leaves.setBytes(2, Leaves.audit(row.canonicalDocument(ids[i])));
-                            leaves.setObject(3, row.recordedAt.atOffset(ZoneOffset.UTC));
-                            leaves.addBatch();
-                        }
-                        leaves.executeBatch();
+                if (postgres(connection)) {
+                    insertInOneStatement(connection, rows, ids(connection, rows.size()));
+                } else {
+                    long[] ids = insertReturningIds(connection, rows);
+                    if (this.leaves) {
+                        insertLeaves(connection, rows, ids);
                     }
                 }
                 connection.commit();
@@ -328,29 +348,101 @@ public class AuditTrail {
         return "PostgreSQL".equals(connection.getMetaData().getDatabaseProductName());
     }
 
-    private static long[] insertWithIds(Connection connection, List<AuditEventRow> rows) throws SQLException {
-        long[] ids = new long[rows.size()];
+    /** {@code count} ids from the blocks taken ahead, taking a new block when this one is used or old. */
+    private long[] ids(Connection connection, int count) throws SQLException {
+        long[] ids = new long[count];
+        for (int i = 0; i < count; i++) {
+            if (idNext == idBlock.length || System.nanoTime() - idBlockTakenAt > ID_BLOCK_LIFETIME_NANOS) {
+                idBlock = nextIds(connection, Math.max(ID_BLOCK, count - i));
+                idNext = 0;
+                idBlockTakenAt = System.nanoTime();
+            }
+            ids[i] = idBlock[idNext++];
+        }
+        return ids;
+    }
+
+    private static long[] nextIds(Connection connection, int count) throws SQLException {
+        long[] ids = new long[count];
         try (PreparedStatement next = connection.prepareStatement(
                 "select nextval(pg_get_serial_sequence('audit_event', 'id')) from generate_series(1, ?)")) {
-            next.setInt(1, rows.size());
+            next.setInt(1, count);
             try (java.sql.ResultSet result = next.executeQuery()) {
                 for (int i = 0; i < ids.length; i++) {
                     if (!result.next()) {
-                        throw new SQLException("the sequence returned fewer audit ids than rows");
+                        throw new SQLException("the sequence returned fewer audit ids than asked for");
                     }
                     ids[i] = result.getLong(1);
                 }
             }
         }
-        try (PreparedStatement insert = connection.prepareStatement(INSERT_WITH_ID)) {
-            for (int i = 0; i < rows.size(); i++) {
-                insert.setLong(1, ids[i]);
-                bind(insert, 1, rows.get(i));
-                insert.addBatch();
-            }
-            insert.executeBatch();
-        }
         return ids;
+    }
+
+    private void insertInOneStatement(Connection connection, List<AuditEventRow> rows, long[] ids) throws SQLException {
+        int n = rows.size();
+        Long[] id = new Long[n];
+        String[] at = new String[n];
+        String[][] text = new String[10][n];
+        Long[] block = new Long[n];
+        String[] entities = new String[n];
+        Long[] total = new Long[n];
+        for (int i = 0; i < n; i++) {
+            AuditEventRow row = rows.get(i);
+            id[i] = ids[i];
+            at[i] = row.recordedAt.toString();
+            text[0][i] = row.agent;
+            text[1][i] = row.agentKind;
+            text[2][i] = row.agentRef;
+            text[3][i] = row.interaction;
+            text[4][i] = row.target;
+            text[5][i] = row.patientId;
+            text[6][i] = row.purpose;
+            text[7][i] = row.outcome;
+            text[8][i] = row.reason;
+            text[9][i] = row.basis;
+            block[i] = row.block;
+            entities[i] = row.entities;
+            total[i] = row.total;
+        }
+        try (PreparedStatement insert = connection.prepareStatement(leaves ? UNNEST_WITH_LEAVES : UNNEST_ROWS)) {
+            int p = 0;
+            if (leaves) {
+                String[] hashes = new String[n];
+                for (int i = 0; i < n; i++) {
+                    hashes[i] = java.util.HexFormat.of()
+                            .formatHex(Leaves.audit(rows.get(i).canonicalDocument(ids[i])));
+                }
+                insert.setArray(++p, connection.createArrayOf("bigint", id));
+                insert.setArray(++p, connection.createArrayOf("varchar", hashes));
+                insert.setArray(++p, connection.createArrayOf("varchar", at));
+            }
+            insert.setArray(++p, connection.createArrayOf("bigint", id));
+            insert.setArray(++p, connection.createArrayOf("varchar", at));
+            for (String[] column : text) {
+                insert.setArray(++p, connection.createArrayOf("varchar", column));
+            }
+            insert.setArray(++p, connection.createArrayOf("bigint", block));
+            insert.setArray(++p, connection.createArrayOf("text", entities));
+            insert.setArray(++p, connection.createArrayOf("bigint", total));
+            int inserted = insert.executeUpdate();
+            if (inserted != n) {
+                throw new SQLException("inserted " + inserted + " audit rows of " + n);
+            }
+        }
+    }
+
+    private static void insertLeaves(Connection connection, List<AuditEventRow> rows, long[] ids) throws SQLException {
+        try (PreparedStatement leaves = connection.prepareStatement(INSERT_LEAF)) {
+            for (int i = 0; i < rows.size(); i++) {
+                AuditEventRow row = rows.get(i);
+                leaves.setString(1, Long.toString(ids[i]));
+                leaves.setBytes(2, Leaves.audit(row.canonicalDocument(ids[i])));
+                leaves.setObject(3, row.recordedAt.atOffset(ZoneOffset.UTC));
+                leaves.addBatch();
+            }
+            leaves.executeBatch();
+        }
     }
 
     private static long[] insertReturningIds(Connection connection, List<AuditEventRow> rows) throws SQLException {
