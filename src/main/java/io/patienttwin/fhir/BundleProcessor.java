@@ -77,12 +77,11 @@ public class BundleProcessor {
      */
     public Bundle process(Bundle bundle, RequestDetails request) {
         if (bundle.getType() == BundleType.TRANSACTION) {
-            long limit = config.transactionTimeout().toSeconds();
+            int limit = (int) Math.min(
+                    Integer.MAX_VALUE, Math.max(1, config.transactionTimeout().toSeconds()));
             long started = System.nanoTime();
             try {
-                return QuarkusTransaction.requiringNew()
-                        .timeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, limit)))
-                        .call(() -> transaction(bundle.getEntry(), 0));
+                return QuarkusTransaction.requiringNew().timeout(limit).call(() -> transaction(bundle.getEntry(), 0));
             } catch (RuntimeException e) {
                 if (e instanceof BaseServerResponseException
                         || System.nanoTime() - started < java.util.concurrent.TimeUnit.SECONDS.toNanos(limit)) {
@@ -91,7 +90,7 @@ public class BundleProcessor {
                 // the transaction manager rolled it back at the limit: whatever failed after that (the
                 // next statement, a transaction-scoped bean, the commit) failed because of it
                 throw new ServiceUnavailableException("PT-FHIR-503-TIMEOUT: the transaction did not finish within "
-                        + config.transactionTimeout().toSeconds() + " s (twin.fhir.transaction-timeout) and was"
+                        + limit + " s (twin.fhir.transaction-timeout) and was"
                         + " rolled back; nothing of it was stored. Split the Bundle or retry when the server is"
                         + " less busy.");
             }
