@@ -49,10 +49,13 @@ public final class SyntheaPopulation {
      * organization (Synthea names none); asserts 200 and returns the response Bundle.
      */
     public static Bundle post(Path file) throws IOException {
+        // the body first, then the token: reading and encoding the 72 MB record takes longer on a slow
+        // machine than the 30 s of life a cached token is guaranteed to have left
+        String body = FhirTestSupport.json(read(file));
         String response = FhirTestSupport.authorized()
                 .contentType(FhirTestSupport.FHIR_JSON)
                 .accept("application/fhir+json")
-                .body(FhirTestSupport.json(read(file)))
+                .body(body)
                 .post("/fhir")
                 .then()
                 .statusCode(200)
