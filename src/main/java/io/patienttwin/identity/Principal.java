@@ -17,9 +17,17 @@ import java.util.Set;
  *     account has none (system clients, compliance officers, administrators)
  * @param roles the realm roles
  * @param scopes the SMART resource scopes granted; empty grants no FHIR interaction at all
+ * @param assignedPatient for a {@link Kind#DEVICE}, the id of the Patient the device is assigned to when
+ *     its reading is written (its Device's {@code patient}, looked up then); null for every other kind
  */
 public record Principal(
-        Kind kind, String subject, String clientId, String fhirUser, Set<String> roles, List<SmartScope> scopes) {
+        Kind kind,
+        String subject,
+        String clientId,
+        String fhirUser,
+        Set<String> roles,
+        List<SmartScope> scopes,
+        String assignedPatient) {
 
     /** What kind of actor a principal is. */
     public enum Kind {
@@ -32,7 +40,12 @@ public record Principal(
         /** A compliance officer: consent log and access audit, no clinical data unless consented. */
         COMPLIANCE,
         /** An administrator of PatientTwin. */
-        ADMIN
+        ADMIN,
+        /**
+         * A registered bedside or home device whose readings arrive over MQTT; fhirUser is its Device. Never
+         * made from a token: the device ingestion makes it for each reading, authenticated by the broker.
+         */
+        DEVICE
     }
 
     private static final String PATIENT_PREFIX = "Patient/";
@@ -42,6 +55,32 @@ public record Principal(
         Objects.requireNonNull(subject, "subject");
         roles = Set.copyOf(roles);
         scopes = List.copyOf(scopes);
+        if ((kind == Kind.DEVICE) != (assignedPatient != null)) {
+            throw new IllegalArgumentException("a device, and only a device, names the patient it is assigned to");
+        }
+    }
+
+    /** A principal of a token (every kind but {@link Kind#DEVICE}). */
+    public Principal(
+            Kind kind, String subject, String clientId, String fhirUser, Set<String> roles, List<SmartScope> scopes) {
+        this(kind, subject, clientId, fhirUser, roles, scopes, null);
+    }
+
+    /**
+     * A device writing a reading: {@code Device/{deviceId}}, allowed by its scope to create
+     * Observations only, and by the decision point only into the compartment of the patient it is
+     * assigned to.
+     */
+    public static Principal device(String deviceId, String assignedPatient) {
+        Objects.requireNonNull(assignedPatient, "assignedPatient");
+        return new Principal(
+                Kind.DEVICE,
+                "device:" + deviceId,
+                deviceId,
+                "Device/" + deviceId,
+                Set.of(),
+                SmartScope.parseAll("patient/Observation.c"),
+                assignedPatient);
     }
 
     /** Whether the principal holds a realm role (see {@link Roles}). */

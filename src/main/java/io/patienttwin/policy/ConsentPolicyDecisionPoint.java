@@ -41,8 +41,9 @@ import java.util.Optional;
  *       DENY-BREAK-GLASS-NO-REASON}, {@code DENY-NO-CLINICAL-ACCESS}, {@code DENY-NO-COMPARTMENT} (a resource of
  *       a patient-compartment type that names no patient: nobody's, so nobody's to read);
  *   <li>writes: {@code PERMIT-SELF}, {@code PERMIT-CUSTODIAN}, {@code PERMIT-ADMIN-CONSENT}, {@code
- *       PERMIT-NO-COMPARTMENT}; {@code DENY-NOT-SELF}, {@code DENY-NO-CUSTODIAN-GRANT}, {@code
- *       DENY-CHAIN-UNTRUSTED}, {@code DENY-AUDIT-READ-ONLY}, {@code DENY-NO-WRITE-ACCESS}.
+ *       PERMIT-DEVICE-ASSIGNED}, {@code PERMIT-NO-COMPARTMENT}; {@code DENY-NOT-SELF}, {@code
+ *       DENY-NO-CUSTODIAN-GRANT}, {@code DENY-CHAIN-UNTRUSTED}, {@code DENY-AUDIT-READ-ONLY}, {@code
+ *       DENY-DEVICE-NOT-ASSIGNED}, {@code DENY-NO-WRITE-ACCESS}.
  * </ul>
  */
 @ApplicationScoped
@@ -123,6 +124,7 @@ public class ConsentPolicyDecisionPoint implements PolicyDecisionPoint {
             case ADMIN -> "Consent".equals(request.resourceType())
                     ? Decision.permit("PERMIT-ADMIN-CONSENT")
                     : Decision.deny("DENY-NO-WRITE-ACCESS");
+            case DEVICE -> device(principal, request);
             default -> Decision.deny("DENY-NO-WRITE-ACCESS");
         };
     }
@@ -166,6 +168,19 @@ public class ConsentPolicyDecisionPoint implements PolicyDecisionPoint {
         return principal.kind() == Kind.PATIENT
                 && patientId != null
                 && principal.patientId().filter(patientId::equals).isPresent();
+    }
+
+    /**
+     * A device writes readings (Observations) into the compartment of the patient its Device is assigned
+     * to when the reading is written, and nothing else.
+     */
+    private static Decision device(Principal principal, AccessRequest request) {
+        if (!"Observation".equals(request.resourceType())) {
+            return Decision.deny("DENY-NO-WRITE-ACCESS");
+        }
+        return request.patientId().equals(principal.assignedPatient())
+                ? Decision.permit("PERMIT-DEVICE-ASSIGNED")
+                : Decision.deny("DENY-DEVICE-NOT-ASSIGNED");
     }
 
     private Decision custodian(Principal principal, AccessRequest request, Instant at) {

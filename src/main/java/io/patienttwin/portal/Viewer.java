@@ -84,6 +84,7 @@ public class Viewer {
             case COMPLIANCE -> "Compliance officer";
             case ADMIN -> "Administrator";
             case SYSTEM -> "System";
+            case DEVICE -> "Device";
         };
     }
 

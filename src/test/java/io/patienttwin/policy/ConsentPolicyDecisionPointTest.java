@@ -226,6 +226,26 @@ class ConsentPolicyDecisionPointTest {
     }
 
     @Test
+    void aDeviceWritesObservationsOfItsAssignedPatientOnlyAndReadsNothing() {
+        Principal monitor = Principal.device("monitor-7", "p1");
+        consent("c1", "p1", "Device/monitor-7", LABS | VITALS, TREAT, 0, 0);
+
+        assertThat(write(monitor, "Observation", "p1").reason()).isEqualTo("PERMIT-DEVICE-ASSIGNED");
+        assertThat(write(monitor, "Observation", "p2").reason()).isEqualTo("DENY-DEVICE-NOT-ASSIGNED");
+        assertThat(write(monitor, "Patient", "p1").reason()).isEqualTo("DENY-NO-WRITE-ACCESS");
+        assertThat(write(monitor, "Consent", "p1").reason()).isEqualTo("DENY-NO-WRITE-ACCESS");
+        // not even a consent naming the device lets it read: a device is no reader
+        assertThat(labsOfP1(monitor).reason()).isEqualTo("DENY-NO-CLINICAL-ACCESS");
+        assertThat(read(monitor, Purpose.TREAT, null, "Consent", "p1", 0).reason())
+                .isEqualTo("DENY-GOVERNANCE");
+    }
+
+    private Decision write(Principal who, String type, String patient) {
+        return pdp.decideWrite(new AccessRequest(
+                new ReadContext(who, Purpose.TREAT, null, NOW), "create", type, patient, VITALS, null));
+    }
+
+    @Test
     void resourcesOutsideAnyCompartmentAreReadableByEveryone() {
         for (Principal who : List.of(ALICE, BOB, PAT, CAROL, EHR)) {
             assertThat(read(who, Purpose.TREAT, null, "Organization", null, 0).reason())
