@@ -73,6 +73,25 @@ public class AccessLog {
     }
 
     /**
+     * Records the writes of a principal that writes without a request of its own (a device's readings,
+     * one record per device and batch, naming every resource written); waits until durable.
+     */
+    public void written(
+            ReadContext context, String interaction, List<String> entities, String patientId, String reason) {
+        trail.record(record(
+                context,
+                interaction,
+                entities.get(0),
+                patientId,
+                "permit",
+                reason,
+                List.of(),
+                0,
+                entities,
+                entities.size()));
+    }
+
+    /**
      * Records a read of governance data that is not clinical (the consent log, the access audit, the
      * break-glass queue) by a principal the caller has checked may read it; waits until durable.
      */
