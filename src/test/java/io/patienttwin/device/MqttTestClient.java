@@ -13,11 +13,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /** A blocking MQTT 3.1.1 client of the test broker: a device that publishes, or the operator that reads dead letters. */
-final class MqttTestClient implements AutoCloseable {
+public final class MqttTestClient implements AutoCloseable {
 
     private final Vertx vertx = Vertx.vertx();
     private final MqttClient client;
-    final List<String> received = new CopyOnWriteArrayList<>();
+    public final List<String> received = new CopyOnWriteArrayList<>();
 
     private MqttTestClient(String user) throws Exception {
         client = MqttClient.create(
@@ -34,12 +34,12 @@ final class MqttTestClient implements AutoCloseable {
                 .get(10, TimeUnit.SECONDS);
     }
 
-    static MqttTestClient as(String user) throws Exception {
+    public static MqttTestClient as(String user) throws Exception {
         return new MqttTestClient(user);
     }
 
     /** Publishes with QoS 1 and waits until the broker has acknowledged it. */
-    void publish(String topic, String payload) throws Exception {
+    public void publish(String topic, String payload) throws Exception {
         java.util.concurrent.CompletableFuture<Void> acked = new java.util.concurrent.CompletableFuture<>();
         client.publishCompletionHandler(id -> acked.complete(null));
         client.publish(topic, Buffer.buffer(payload), MqttQoS.AT_LEAST_ONCE, false, false)
@@ -49,7 +49,7 @@ final class MqttTestClient implements AutoCloseable {
         acked.get(10, TimeUnit.SECONDS);
     }
 
-    void subscribe(String topic) throws Exception {
+    public void subscribe(String topic) throws Exception {
         client.subscribe(topic, 1).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
