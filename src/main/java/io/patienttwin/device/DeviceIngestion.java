@@ -63,10 +63,12 @@ public class DeviceIngestion {
             long received,
             long stored,
             long duplicates,
+            long acksOfLostConnections,
             Map<Reason, Long> refused,
             String lastError) {}
 
-    private record Delivery(MqttPublishMessage message, Context context, Instant receivedAt) {}
+    /** A message as received, with the connection it came on: only that connection can acknowledge it. */
+    private record Delivery(MqttPublishMessage message, MqttClient via, Context context, Instant receivedAt) {}
 
     private final DeviceConfig config;
     private final Vertx vertx;
@@ -79,6 +81,7 @@ public class DeviceIngestion {
     private final LongAdder received = new LongAdder();
     private final LongAdder stored = new LongAdder();
     private final LongAdder duplicates = new LongAdder();
+    private final LongAdder staleAcks = new LongAdder();
     private final Map<Reason, LongAdder> refused = new EnumMap<>(Reason.class);
     private volatile boolean connected;
     private volatile String lastError;
@@ -129,7 +132,14 @@ public class DeviceIngestion {
         Map<Reason, Long> counts = new EnumMap<>(Reason.class);
         refused.forEach((reason, count) -> counts.put(reason, count.sum()));
         return new Status(
-                config.enabled(), connected, received.sum(), stored.sum(), duplicates.sum(), counts, lastError);
+                config.enabled(),
+                connected,
+                received.sum(),
+                stored.sum(),
+                duplicates.sum(),
+                staleAcks.sum(),
+                counts,
+                lastError);
     }
 
     private void connect() {
@@ -150,7 +160,11 @@ public class DeviceIngestion {
         MqttClient next = MqttClient.create(vertx, options);
         next.publishHandler(message -> {
             received.increment();
-            queue.add(new Delivery(message, Vertx.currentContext(), Instant.now()));
+            queue.add(new Delivery(message, next, Vertx.currentContext(), Instant.now()));
+        });
+        next.exceptionHandler(e -> {
+            lastError = "connection: " + e;
+            LOG.warnf("PT-DEVICES-CONNECTION: %s", e.toString());
         });
         next.closeHandler(closed -> {
             connected = false;
@@ -332,19 +346,39 @@ public class DeviceIngestion {
                 "PT-DEVICES-REFUSED %s on %s: %s",
                 refusal.reason(), delivery.message().topicName(), refusal.detail());
         Buffer body = Buffer.buffer(letter.toString());
-        delivery.context()
-                .runOnContext(v -> client.publish(topic, body, MqttQoS.AT_LEAST_ONCE, false, false, sent -> {
-                    if (sent.failed()) {
-                        // not acknowledged: the broker delivers the message again and it is refused again
-                        lastError = "dead letter: " + sent.cause().getMessage();
-                        return;
-                    }
-                    delivery.message().ack();
-                }));
+        delivery.context().runOnContext(v -> {
+            MqttClient current = client;
+            if (delivery.via() != current || !current.isConnected()) {
+                // the broker delivers the message again on the next connection; refused again then
+                staleAcks.increment();
+                return;
+            }
+            current.publish(topic, body, MqttQoS.AT_LEAST_ONCE, false, false, sent -> {
+                if (sent.failed()) {
+                    // not acknowledged: the broker delivers the message again and it is refused again
+                    lastError = "dead letter: " + sent.cause().getMessage();
+                    return;
+                }
+                ackOnContext(delivery);
+            });
+        });
     }
 
     private void ack(Delivery delivery) {
-        delivery.context().runOnContext(v -> delivery.message().ack());
+        delivery.context().runOnContext(v -> ackOnContext(delivery));
+    }
+
+    /**
+     * Acknowledges on the connection the message came on. When that connection is gone, the broker holds
+     * the message in the persistent session and delivers it again on the next connection, where it is a
+     * duplicate (stored already) and acknowledged then.
+     */
+    private void ackOnContext(Delivery delivery) {
+        if (delivery.via() == client && delivery.via().isConnected()) {
+            delivery.message().ack();
+        } else {
+            staleAcks.increment();
+        }
     }
 
     /** The write path refused a batch for a reason of its content (a 4xx). */

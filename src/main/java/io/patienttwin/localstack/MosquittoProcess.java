@@ -82,7 +82,9 @@ public final class MosquittoProcess implements AutoCloseable {
             Path passwords = dir.resolve("passwd");
             Path acl = dir.resolve("acl");
             Path config = dir.resolve("mosquitto.conf");
-            Path log = dir.resolve("mosquitto.log");
+            // stdout, not a log file: started as root, Mosquitto drops to its own user, which cannot
+            // create files here; the JVM opened mosquitto.out before the broker started
+            Path log = dir.resolve("mosquitto.out");
             Files.writeString(passwords, passwordFile(users));
             Files.writeString(acl, acl(users));
             Files.writeString(
@@ -97,7 +99,8 @@ public final class MosquittoProcess implements AutoCloseable {
                                     "persistence false",
                                     "max_inflight_messages 1000",
                                     "max_queued_messages 200000",
-                                    "log_dest file " + log.toAbsolutePath(),
+                                    "log_dest stdout",
+                                    "log_timestamp_format %Y-%m-%dT%H:%M:%S",
                                     "log_type error",
                                     "log_type warning",
                                     "log_type notice",
@@ -112,9 +115,8 @@ public final class MosquittoProcess implements AutoCloseable {
             while (!listens(chosen)) {
                 if (!process.isAlive() || System.nanoTime() > deadline) {
                     ChildProcesses.stopTree(process.toHandle(), Duration.ofSeconds(2));
-                    throw new IllegalStateException(
-                            "Mosquitto did not start listening on " + chosen + ". Log:\n" + ChildProcesses.tail(log, 20)
-                                    + "\n" + ChildProcesses.tail(dir.resolve("mosquitto.out"), 20));
+                    throw new IllegalStateException("Mosquitto did not start listening on " + chosen + ". Log:\n"
+                            + ChildProcesses.tail(log, 20));
                 }
                 Thread.sleep(50);
             }
@@ -209,7 +211,7 @@ public final class MosquittoProcess implements AutoCloseable {
     /** The broker's log so far (connections, refusals), for tests and error messages. */
     public String log() {
         try {
-            return Files.readString(dir.resolve("mosquitto.log"), StandardCharsets.UTF_8);
+            return Files.readString(dir.resolve("mosquitto.out"), StandardCharsets.UTF_8);
         } catch (IOException e) {
             return "(no log: " + e.getMessage() + ")";
         }

@@ -164,6 +164,14 @@ class DeviceRestartIT {
                     reasons.add(JSON.readTree(letter).path("reason").asText());
                 }
                 assertThat(reasons).containsExactlyInAnyOrder("MALFORMED", "WRONG_TOPIC", "UNREGISTERED_DEVICE");
+                for (AppInstance instance : List.of(app, again)) {
+                    assertThat(java.nio.file.Files.readString(instance.log))
+                            .as("the consumer of %s kept its connection under the burst", instance.name)
+                            .doesNotContain("Uncaught exception")
+                            .doesNotContain("PT-DEVICES-CONNECTION")
+                            .doesNotContain("PT-DEVICES-DISCONNECTED")
+                            .doesNotContain("PT-DEVICES-500");
+                }
             } finally {
                 again.close();
             }
