@@ -33,7 +33,12 @@ import org.hl7.fhir.r4.model.Reference;
 public class ReadingWriter {
 
     /** What became of one reading. */
-    public record Outcome(Reading reading, boolean stored, boolean duplicate, Refusal refusal) {}
+    /** What became of one reading; {@code patientId} is the patient it was stored for, when stored. */
+    public record Outcome(Reading reading, boolean stored, boolean duplicate, Refusal refusal, String patientId) {
+        Outcome(Reading reading, boolean stored, boolean duplicate, Refusal refusal) {
+            this(reading, stored, duplicate, refusal, null);
+        }
+    }
 
     private final ResourceService resources;
     private final CurrentReader currentReader;
@@ -105,7 +110,7 @@ public class ReadingWriter {
             writtenByDevice
                     .computeIfAbsent(reading.deviceId(), d -> new ArrayList<>())
                     .add("Observation/" + id);
-            outcomes.add(new Outcome(reading, true, false, null));
+            outcomes.add(new Outcome(reading, true, false, null, assignment.patientId()));
         }
         writtenByDevice.forEach((device, entities) -> {
             String patientId = assignments.get(device).patientId();

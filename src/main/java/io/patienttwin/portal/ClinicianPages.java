@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.patienttwin.consent.Purpose;
 import io.patienttwin.fhir.ReadService;
 import io.patienttwin.policy.BreakGlassReason;
+import io.patienttwin.twin.News2;
 import io.patienttwin.twin.Series;
 import io.patienttwin.twin.Twin;
 import io.patienttwin.twin.TwinInput;
@@ -52,8 +53,10 @@ public class ClinicianPages {
     private final Viewer viewer;
     private final ReadService reads;
     private final TwinService twins;
+    private final LiveStreams live;
 
-    ClinicianPages(Pages pages, Viewer viewer, ReadService reads, TwinService twins) {
+    ClinicianPages(Pages pages, Viewer viewer, ReadService reads, TwinService twins, LiveStreams live) {
+        this.live = live;
         this.pages = pages;
         this.viewer = viewer;
         this.reads = reads;
@@ -109,8 +112,39 @@ public class ClinicianPages {
             data.put("body", inputs(twin, List.of("age", "sex", "weight", "height", "bmi", "bsa")));
             data.put("genotype", inputs(twin, List.of("cyp2c9", "vkorc1")));
             data.put("charts", json(charts(twin)));
+            data.put("news2", News2View.of(News2.of(twin)));
             return pages.page("twin", PatientSummary.of(patient).name(), data);
         });
+    }
+
+    /**
+     * The twin page's live readings as Server-Sent Events: opened like a read of the patient (decided and
+     * audited), then each new device reading is read through the gate as this clinician before it is
+     * sent ({@link LiveStreams}). 403 when the patient may not be read, 503 when the node holds its
+     * maximum of streams.
+     */
+    @GET
+    @Path("/patients/{id}/live")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    public void live(
+            @PathParam("id") String id,
+            @jakarta.ws.rs.core.Context jakarta.ws.rs.sse.SseEventSink sink,
+            @jakarta.ws.rs.core.Context jakarta.ws.rs.sse.Sse sse) {
+        Response refused = pages.guard(() -> {
+            requireClinician();
+            String patientId = patientId(id);
+            viewer.readPatient(patientId);
+            reads.read("Patient", patientId);
+            if (!live.hasRoom()) {
+                throw new PortalException(503, "Busy", "Too many live views on this server; reload later.");
+            }
+            live.open(patientId, viewer.principal(), viewer.sessionExpires(), sink, sse);
+            return null;
+        });
+        if (refused != null) {
+            throw new jakarta.ws.rs.WebApplicationException(
+                    Response.status(refused.getStatus()).build());
+        }
     }
 
     /** Emergency access: the form. */
@@ -191,6 +225,50 @@ public class ClinicianPages {
             return JSON.writeValueAsString(value).replace("</", "<\\/");
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** The NEWS2 card: total, risk, and each parameter's value and points, or what is missing. */
+    public record News2View(
+            int total,
+            String risk,
+            String riskCode,
+            boolean complete,
+            boolean triggers,
+            String time,
+            List<News2Row> rows,
+            String missing) {
+
+        public record News2Row(String parameter, String value, int points, String time) {}
+
+        static News2View of(News2.Score score) {
+            String code = score.risk().name().toLowerCase(Locale.ROOT).replace('_', '-');
+            String label =
+                    switch (score.risk()) {
+                        case LOW -> "Low";
+                        case LOW_MEDIUM -> "Low–medium";
+                        case MEDIUM -> "Medium";
+                        case HIGH -> "High";
+                    };
+            return new News2View(
+                    score.total(),
+                    label,
+                    code,
+                    score.complete(),
+                    score.triggers(),
+                    ClinicianPages.time(score.time()),
+                    score.scored().stream()
+                            .map(s -> new News2Row(
+                                    s.parameter().name().toLowerCase(Locale.ROOT),
+                                    s.value(),
+                                    s.points(),
+                                    ClinicianPages.time(s.time())))
+                            .toList(),
+                    String.join(
+                            ", ",
+                            score.missing().stream()
+                                    .map(m -> m.name().toLowerCase(Locale.ROOT))
+                                    .toList()));
         }
     }
 

@@ -125,6 +125,15 @@ public class DemoData {
         vancomycin(resources, now);
         hypertension(resources, now);
         unconsented(resources, now);
+        // the bedside monitor of the vancomycin patient: dev mode's demo monitor publishes as this device
+        org.hl7.fhir.r4.model.Device monitor = new org.hl7.fhir.r4.model.Device();
+        monitor.setId("demo-monitor");
+        monitor.setStatus(org.hl7.fhir.r4.model.Device.FHIRDeviceStatus.ACTIVE);
+        monitor.addDeviceName()
+                .setName("Bedside monitor, bay 4")
+                .setType(org.hl7.fhir.r4.model.Device.DeviceNameType.USERFRIENDLYNAME);
+        monitor.setPatient(new org.hl7.fhir.r4.model.Reference("Patient/" + VANCOMYCIN_PATIENT));
+        resources.add(monitor);
         LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
         for (String patient : List.of(WARFARIN_PATIENT, VANCOMYCIN_PATIENT)) {
             Consent consent = new ConsentDraft(

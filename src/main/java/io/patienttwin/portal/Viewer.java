@@ -116,6 +116,12 @@ public class Viewer {
         return read(breakGlass(patientId).isPresent() ? Purpose.ETREAT : Purpose.TREAT, null);
     }
 
+    /** When the signed-in session's token expires (the portal then authenticates the user again). */
+    public Instant sessionExpires() {
+        long exp = token().getExpirationTime();
+        return exp > 0 ? Instant.ofEpochSecond(exp) : Instant.now();
+    }
+
     /** This user's open break-glass session for a patient, if any. */
     public Optional<AccessIndex.Session> breakGlass(String patientId) {
         return access.sessionsOf(principal().subject(), Instant.now()).stream()

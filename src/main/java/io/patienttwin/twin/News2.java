@@ -219,6 +219,33 @@ public final class News2 {
                 latest);
     }
 
+    /**
+     * The score of a twin's latest vitals, on Scale 1 (the twin does not yet read a prescribed Scale 2):
+     * respiratory rate, SpO2, inhaled oxygen flow (above 0 L/min is oxygen, 0 is air), systolic pressure,
+     * heart rate, ACVPU and temperature.
+     */
+    public static Score of(Twin twin) {
+        List<Observed> observed = new ArrayList<>();
+        number(twin, "respiratoryRate", Parameter.RESPIRATION, observed);
+        number(twin, "spo2", Parameter.SPO2, observed);
+        number(twin, "sbp", Parameter.SYSTOLIC, observed);
+        number(twin, "heartRate", Parameter.PULSE, observed);
+        number(twin, "temperature", Parameter.TEMPERATURE, observed);
+        twin.input("oxygenFlow")
+                .ifPresent(i -> observed.add(new Observed(Parameter.OXYGEN, i.number() > 0, i.time(), i.sources())));
+        twin.input("consciousness")
+                .ifPresent(i -> observed.add(new Observed(
+                        Parameter.CONSCIOUSNESS,
+                        Consciousness.valueOf(i.code().toUpperCase(java.util.Locale.ROOT)),
+                        i.time(),
+                        i.sources())));
+        return score(observed, Scale.SCALE_1);
+    }
+
+    private static void number(Twin twin, String input, Parameter parameter, List<Observed> observed) {
+        twin.input(input).ifPresent(i -> observed.add(new Observed(parameter, i.number(), i.time(), i.sources())));
+    }
+
     private static Integer points(Observed o, Scale scale, Optional<Boolean> onOxygen) {
         return switch (o.parameter()) {
             case RESPIRATION -> respiration((Double) o.value());

@@ -40,7 +40,25 @@ final class ObservationReader {
                     (v, u) -> Units.same(v, u, "mL/min/{1.73_m2}", "mL/min/1.73m2", "mL/min/1.73_m2")),
             new Measure("hba1c", Set.of("4548-4"), "%", Units::hba1cPercent),
             new Measure("inr", Set.of("6301-6", "34714-6"), "{INR}", (v, u) -> OptionalDouble.of(v)),
-            new Measure("glucose", Set.of("2339-0", "2345-7", "15074-8"), "mg/dL", Units::glucoseMgDl));
+            new Measure("glucose", Set.of("2339-0", "2345-7", "15074-8"), "mg/dL", Units::glucoseMgDl),
+            // vital signs (NEWS2 and the live twin)
+            new Measure("heartRate", Set.of("8867-4"), "/min", (v, u) -> Units.same(v, u, "/min", "{beats}/min")),
+            new Measure(
+                    "respiratoryRate", Set.of("9279-1"), "/min", (v, u) -> Units.same(v, u, "/min", "{breaths}/min")),
+            new Measure("spo2", Set.of("59408-5", "2708-6"), "%", (v, u) -> Units.same(v, u, "%")),
+            new Measure("temperature", Set.of("8310-5"), "Cel", Units::temperatureCelsius),
+            new Measure("oxygenFlow", Set.of("3151-8"), "L/min", (v, u) -> Units.same(v, u, "L/min")));
+
+    /** Level of consciousness (ACVPU): the responsiveness assessment's LOINC code and its SNOMED answers. */
+    static final String RESPONSIVENESS_LOINC = "11454-6";
+
+    static final Map<String, String> ACVPU_SNOMED = Map.of(
+            "248234008", "alert",
+            "130987000", "confusion",
+            "300202002", "voice",
+            "255373000", "voice",
+            "450847001", "pain",
+            "422768004", "unresponsive");
 
     /** CYP2C9 and VKORC1 genotype observation codes (LOINC), read from the value. */
     static final String CYP2C9_LOINC = "46724-1";
@@ -65,6 +83,27 @@ final class ObservationReader {
             measure(component.getCode(), component.getValue(), time, source, series);
         }
         genotype(observation, time, source, inputs);
+        consciousness(observation, time, source, inputs);
+    }
+
+    /** The newest ACVPU level, from a SNOMED answer; any other answer is left out (not read as alert). */
+    private static void consciousness(
+            Observation observation, Instant time, String source, Map<String, TwinInput> inputs) {
+        if (!hasCode(observation.getCode(), LOINC, Set.of(RESPONSIVENESS_LOINC))
+                || !(observation.getValue() instanceof CodeableConcept answer)) {
+            return;
+        }
+        String level = null;
+        for (Coding coding : answer.getCoding()) {
+            if (TwinBuilder.SNOMED.equals(coding.getSystem()) && ACVPU_SNOMED.containsKey(coding.getCode())) {
+                level = ACVPU_SNOMED.get(coding.getCode());
+            }
+        }
+        TwinInput previous = inputs.get("consciousness");
+        if (level != null
+                && (previous == null || (time != null && (previous.time() == null || time.isAfter(previous.time()))))) {
+            inputs.put("consciousness", TwinInput.code("consciousness", level, time, List.of(source)));
+        }
     }
 
     private static void measure(

@@ -64,6 +64,15 @@ public final class TwinBuilder {
 
     private TwinBuilder() {}
 
+    /** The twin's measures in one Observation (value and components), in the twin's units; empty when none. */
+    public static List<TwinInput> measures(Observation observation) {
+        Map<String, List<TwinInput>> series = new HashMap<>();
+        ObservationReader.observation(observation, series, new HashMap<>());
+        List<TwinInput> found = new ArrayList<>();
+        series.values().forEach(found::addAll);
+        return found;
+    }
+
     public static Twin build(Patient patient, List<? extends IBaseResource> resources, Instant asOf) {
         Map<String, List<TwinInput>> series = new HashMap<>();
         Map<String, TwinInput> inputs = new LinkedHashMap<>();

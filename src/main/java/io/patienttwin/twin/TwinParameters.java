@@ -55,10 +55,49 @@ public final class TwinParameters {
             p.addPart().setName("substance").setValue(new StringType(allergy.substance()));
             p.addPart().setName("source").setValue(new UriType(allergy.source()));
         }
+        news2(parameters.addParameter().setName("news2"), News2.of(twin));
         for (String missing : twin.missing()) {
             parameters.addParameter().setName("missing").setValue(new org.hl7.fhir.r4.model.CodeType(missing));
         }
         return parameters;
+    }
+
+    /**
+     * The NEWS2 score as parts: total, risk (low, low-medium, medium, high), complete (false: total and
+     * risk are lower bounds), triggers, time, a "parameter" part per scored one (name, value, points,
+     * time, source) and a "missing" code per missing one.
+     */
+    static void news2(ParametersParameterComponent p, News2.Score score) {
+        p.addPart().setName("total").setValue(new org.hl7.fhir.r4.model.IntegerType(score.total()));
+        p.addPart()
+                .setName("risk")
+                .setValue(new org.hl7.fhir.r4.model.CodeType(
+                        score.risk().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')));
+        p.addPart().setName("complete").setValue(new org.hl7.fhir.r4.model.BooleanType(score.complete()));
+        p.addPart().setName("triggers").setValue(new org.hl7.fhir.r4.model.BooleanType(score.triggers()));
+        if (score.time() != null) {
+            p.addPart().setName("time").setValue(new DateTimeType(Date.from(score.time())));
+        }
+        for (News2.Scored scored : score.scored()) {
+            ParametersParameterComponent part = p.addPart().setName("parameter");
+            part.addPart()
+                    .setName("name")
+                    .setValue(new org.hl7.fhir.r4.model.CodeType(
+                            scored.parameter().name().toLowerCase(java.util.Locale.ROOT)));
+            part.addPart().setName("value").setValue(new StringType(scored.value()));
+            part.addPart().setName("points").setValue(new org.hl7.fhir.r4.model.IntegerType(scored.points()));
+            if (scored.time() != null) {
+                part.addPart().setName("time").setValue(new DateTimeType(Date.from(scored.time())));
+            }
+            for (String source : scored.sources()) {
+                part.addPart().setName("source").setValue(new UriType(source));
+            }
+        }
+        for (News2.Parameter missing : score.missing()) {
+            p.addPart()
+                    .setName("missing")
+                    .setValue(new org.hl7.fhir.r4.model.CodeType(missing.name().toLowerCase(java.util.Locale.ROOT)));
+        }
     }
 
     /** An input as parts: name, value (Quantity in UCUM or string), time, method, source (versioned relative references as uri). */

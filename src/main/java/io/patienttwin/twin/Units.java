@@ -65,6 +65,18 @@ public final class Units {
         };
     }
 
+    /** Body temperature in degrees Celsius, from Cel or [degF]. */
+    public static OptionalDouble temperatureCelsius(double value, String unit) {
+        String u = norm(unit);
+        if (u.equals("cel") || u.equals("°c")) {
+            return OptionalDouble.of(value);
+        }
+        if (u.equals("[degf]") || u.equals("°f")) {
+            return OptionalDouble.of((value - 32) * 5 / 9);
+        }
+        return OptionalDouble.empty();
+    }
+
     /** Values already in the one unit accepted (mm[Hg], kg/m2, mL/min/{1.73_m2}, INR). */
     public static OptionalDouble same(double value, String unit, String... accepted) {
         String u = norm(unit);

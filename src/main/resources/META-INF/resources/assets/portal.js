@@ -9,32 +9,74 @@
     return node ? JSON.parse(node.textContent) : null;
   }
 
+  var trends = {};
+
+  function trendChart(holder, name, unit, labels, values) {
+    var figure = document.createElement('figure');
+    figure.className = 'trend';
+    var canvas = document.createElement('canvas');
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-label', name + ' over time');
+    canvas.id = 'trend-' + name;
+    var caption = document.createElement('figcaption');
+    caption.textContent = name + (unit ? ' (' + unit + ')' : '');
+    figure.appendChild(canvas);
+    figure.appendChild(caption);
+    holder.appendChild(figure);
+    trends[name] = new Chart(canvas, {
+      type: 'line',
+      data: {
+        labels: labels,
+        datasets: [{ label: name, data: values, borderColor: palette[0], pointRadius: 3, tension: 0 }]
+      },
+      options: { animation: false, plugins: { legend: { display: false } }, scales: { y: { title: { display: true, text: unit || '' } } } }
+    });
+    return trends[name];
+  }
+
   function trendCharts() {
     var charts = data('twin-charts');
     var holder = document.getElementById('trend-charts');
     if (!charts || !holder || typeof Chart === 'undefined') { return; }
     charts.forEach(function (c) {
-      var figure = document.createElement('figure');
-      figure.className = 'trend';
-      var canvas = document.createElement('canvas');
-      canvas.setAttribute('role', 'img');
-      canvas.setAttribute('aria-label', c.name + ' over time');
-      canvas.id = 'trend-' + c.name;
-      var caption = document.createElement('figcaption');
-      caption.textContent = c.name + (c.unit ? ' (' + c.unit + ')' : '');
-      figure.appendChild(canvas);
-      figure.appendChild(caption);
-      holder.appendChild(figure);
-      new Chart(canvas, {
-        type: 'line',
-        data: {
-          labels: c.t.map(function (t) { return t.substring(0, 10); }),
-          datasets: [{ label: c.name, data: c.y, borderColor: palette[0], pointRadius: 3, tension: 0 }]
-        },
-        options: { animation: false, plugins: { legend: { display: false } }, scales: { y: { title: { display: true, text: c.unit || '' } } } }
-      });
+      trendChart(holder, c.name, c.unit, c.t.map(function (t) { return t.substring(0, 10); }), c.y);
     });
     holder.setAttribute('data-rendered', String(charts.length));
+  }
+
+  // Live readings: Server-Sent Events of the twin page; the server gates each one like a read and ends
+  // the stream (event "end") when this user may no longer see the patient.
+  function liveReadings() {
+    var status = document.getElementById('live-status');
+    var holder = document.getElementById('trend-charts');
+    if (!status || !holder || typeof EventSource === 'undefined' || typeof Chart === 'undefined') { return; }
+    var source = new EventSource(status.getAttribute('data-live'));
+    function state(name, text) { status.setAttribute('data-state', name); status.textContent = text; }
+    source.addEventListener('ready', function () { state('open', 'Live: new device readings appear as they arrive.'); });
+    source.addEventListener('reading', function (event) {
+      JSON.parse(event.data).forEach(function (p) {
+        var label = p.t ? p.t.substring(0, 19).replace('T', ' ') : '';
+        var chart = trends[p.name];
+        if (chart) {
+          chart.data.labels.push(label);
+          chart.data.datasets[0].data.push(p.y);
+          chart.update();
+        } else {
+          trendChart(holder, p.name, p.unit, [label], [p.y]);
+        }
+        var latest = document.querySelector('tr[data-series="' + p.name + '"] td.latest');
+        if (latest) { latest.textContent = String(p.y); }
+        holder.setAttribute('data-live-points', String(Number(holder.getAttribute('data-live-points') || '0') + 1));
+        holder.setAttribute('data-live-last', p.name + '=' + p.y);
+      });
+    });
+    source.addEventListener('end', function (event) {
+      source.close();
+      state('ended', 'Live updates ended: ' + JSON.parse(event.data).reason);
+    });
+    source.onerror = function () {
+      if (source.readyState === EventSource.CLOSED) { state('ended', 'Live updates ended.'); } else { state('reconnecting', 'Reconnecting to live readings…'); }
+    };
   }
 
   function simulationChart() {
@@ -71,7 +113,7 @@
     canvas.setAttribute('data-rendered', String(sets.length));
   }
 
-  function start() { trendCharts(); simulationChart(); }
+  function start() { trendCharts(); liveReadings(); simulationChart(); }
   if (document.readyState === 'loading') { document.addEventListener('DOMContentLoaded', start); } else { start(); }
   document.addEventListener('htmx:afterSettle', simulationChart);
 }());

@@ -13,7 +13,6 @@ import io.patienttwin.identity.Tokens;
 import io.patienttwin.localstack.MosquittoTestResource;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
@@ -34,16 +33,8 @@ import org.junit.jupiter.api.Test;
  * its reason on the dead-letter topic.
  */
 @QuarkusTest
-@TestProfile(DeviceIngestionTest.WithBroker.class)
+@TestProfile(WithDevices.class)
 class DeviceIngestionTest {
-
-    /** Device ingestion on, against the test broker. */
-    public static class WithBroker implements QuarkusTestProfile {
-        @Override
-        public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(MosquittoTestResource.class));
-        }
-    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -91,6 +82,30 @@ class DeviceIngestionTest {
         assertThat(heartRate.getCategoryFirstRep().getCodingFirstRep().getCode())
                 .isEqualTo("vital-signs");
         assertThat(heartRate.getIdentifierFirstRep().getValue()).isEqualTo("mon-a|id|" + messageId);
+        // the twin has it: the heart-rate series and NEWS2's pulse (72: 0 points; the score incomplete)
+        String twin = fhir().get("/fhir/Patient/" + patient + "/$twin")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
+        org.hl7.fhir.r4.model.Parameters parameters =
+                FHIR.newJsonParser().parseResource(org.hl7.fhir.r4.model.Parameters.class, twin);
+        assertThat(parameters.getParameter().stream()
+                        .filter(p -> p.getName().equals("series"))
+                        .map(p -> p.getPart().get(0).getValue().primitiveValue()))
+                .contains("heartRate", "spo2");
+        org.hl7.fhir.r4.model.Parameters.ParametersParameterComponent news2 = parameters.getParameter().stream()
+                .filter(p -> p.getName().equals("news2"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(news2.getPart().stream()
+                        .filter(p -> p.getName().equals("complete"))
+                        .findFirst()
+                        .orElseThrow()
+                        .getValue()
+                        .primitiveValue())
+                .isEqualTo("false");
+        assertThat(twin).contains("\"pulse\"").contains("\"spo2\"").contains("\"respiration\"");
         // the same message once more, later: still one Observation
         try (MqttTestClient device = MqttTestClient.as("mon-a")) {
             device.publish("devices/mon-a/readings", compact);

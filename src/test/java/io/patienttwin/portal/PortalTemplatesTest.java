@@ -59,7 +59,26 @@ class PortalTemplatesTest {
         data.put("body", List.of());
         data.put("genotype", List.of());
         data.put("charts", "[]");
-        assertThat(templates.render("twin", data)).contains("Emergency access").contains("weight");
+        data.put("news2", ClinicianPages.News2View.of(io.patienttwin.twin.News2.of(twin)));
+        assertThat(templates.render("twin", data))
+                .contains("Emergency access")
+                .contains("weight")
+                .contains("No vital signs in the record");
+        // an incomplete score says it is a lower bound
+        data.put(
+                "news2",
+                ClinicianPages.News2View.of(io.patienttwin.twin.News2.score(
+                        List.of(new io.patienttwin.twin.News2.Observed(
+                                io.patienttwin.twin.News2.Parameter.PULSE,
+                                135.0,
+                                Instant.EPOCH,
+                                List.of("Observation/hr"))),
+                        io.patienttwin.twin.News2.Scale.SCALE_1)));
+        assertThat(templates.render("twin", data))
+                .contains("at least 3")
+                .contains("at least Low–medium clinical risk")
+                .contains("urgent response threshold")
+                .contains("The total is a lower bound");
         assertThat(templates.render("my-record", data)).contains("My record");
 
         data.put("models", SimulationPages.MODELS);
