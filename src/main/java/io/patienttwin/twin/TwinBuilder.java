@@ -55,6 +55,13 @@ public final class TwinBuilder {
             "vkorc1",
             "dialysis");
 
+    /**
+     * Vital signs the twin keeps when the record has them (NEWS2's inputs); not listed as missing when
+     * absent, since NEWS2 names its own missing parameters.
+     */
+    public static final List<String> VITALS =
+            List.of("heartRate", "respiratoryRate", "spo2", "temperature", "oxygenFlow", "consciousness");
+
     /** SNOMED codes that mean the patient is on dialysis. */
     static final Set<String> DIALYSIS = Set.of("105502003", "265764009", "302497006", "238318009");
 
@@ -143,6 +150,11 @@ public final class TwinBuilder {
                 ordered.put(name, inputs.get(name));
             } else {
                 missing.add(name);
+            }
+        }
+        for (String name : VITALS) {
+            if (inputs.containsKey(name)) {
+                ordered.put(name, inputs.get(name));
             }
         }
         return new Twin(

@@ -142,4 +142,37 @@ class TwinBuilderTest {
         assertThat(twin.medications()).isEmpty();
         assertThat(Date.from(twin.asOf())).isEqualTo(Date.from(AS_OF));
     }
+
+    @Test
+    void vitalSignsOfTheRecordGiveACompleteNews2Score() {
+        String t = "2026-05-31T22:00:00Z";
+        Observation acvpu = new Observation().setStatus(Observation.ObservationStatus.FINAL);
+        acvpu.setId("acvpu");
+        acvpu.getMeta().setVersionId("1");
+        acvpu.getCode().addCoding().setSystem(TwinBuilder.LOINC).setCode("11454-6");
+        acvpu.setEffective(new DateTimeType(t));
+        acvpu.setValue(new org.hl7.fhir.r4.model.CodeableConcept()
+                .addCoding(new org.hl7.fhir.r4.model.Coding(TwinBuilder.SNOMED, "300202002", "Voice")));
+        Twin twin = TwinBuilder.build(
+                patient(),
+                List.of(
+                        quantity("rr", "9279-1", 22, "/min", t), // 2
+                        quantity("spo2", "59408-5", 95, "%", t), // 1
+                        quantity("o2", "3151-8", 2, "L/min", t), // oxygen: 2
+                        quantity("bp", "8480-6", 105, "mm[Hg]", t), // 1
+                        quantity("hr", "8867-4", 95, "/min", t), // 1
+                        acvpu, // voice: 3
+                        quantity("temp", "8310-5", 100.4, "[degF]", t)), // 38.0 Cel: 0
+                AS_OF);
+        News2.Score score = News2.of(twin);
+        assertThat(score.missing()).isEmpty();
+        assertThat(score.complete()).isTrue();
+        assertThat(score.total()).isEqualTo(10);
+        assertThat(score.anyThree()).isTrue();
+        assertThat(score.risk()).isEqualTo(News2.Risk.HIGH);
+        assertThat(twin.input("temperature").orElseThrow().number()).isCloseTo(38.0, within(1e-9));
+        assertThat(twin.missing()).as("vitals are not listed as missing inputs").doesNotContain("heartRate");
+        assertThat(News2.of(TwinBuilder.build(patient(), List.of(), AS_OF)).scored())
+                .isEmpty();
+    }
 }
