@@ -311,6 +311,10 @@ class ChartTest {
                 .contains("TWIN_LEDGER_RPC_URL", "QUARKUS_OIDC_AUTH_SERVER_URL");
         // optional ones: validation on write, and the keystore alternative to the private key
         names.removeAll(List.of("TWIN_FHIR_VALIDATE_ON_WRITE", "TWIN_LEDGER_KEYSTORE_PASSWORD"));
+        // device ingestion is off unless enabled, and the chart leaves it off: a persistent MQTT session
+        // needs a client id that outlives the pod, which a Deployment's pod names do not give
+        // (docs/operations.md, "Devices (MQTT)")
+        names.removeIf(name -> name.startsWith("TWIN_DEVICES_"));
         return names;
     }
 
