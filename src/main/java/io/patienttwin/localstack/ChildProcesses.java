@@ -19,8 +19,35 @@ public final class ChildProcesses {
 
     private ChildProcesses() {}
 
-    /** A free TCP port on the loopback interface (free when asked; another process may take it later). */
+    /** Ports chosen here lie below Linux's ephemeral range (32768–60999), which outgoing connections use. */
+    static final int LOWEST_PORT = 20000;
+
+    static final int HIGHEST_PORT = 32767;
+
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * A free TCP port on the loopback interface (free when asked; another process may take it later), for
+     * a child process to listen on. Taken at random from 20000–32767, below the kernel's ephemeral range:
+     * a port the kernel hands out (port 0) is the kind an outgoing connection of this busy JVM or its
+     * children takes next, and did, between the choice and a Keycloak's bind, in a CI run (2026-12-04:
+     * "Port already bound"). Never the same port twice in one JVM.
+     */
     public static int freePort() throws IOException {
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int port = random.nextInt(LOWEST_PORT, HIGHEST_PORT + 1);
+            if (HANDED_OUT.contains(port)) {
+                continue;
+            }
+            try (ServerSocket socket = new ServerSocket(port, 0, InetAddress.getLoopbackAddress())) {
+                if (HANDED_OUT.add(port)) {
+                    return port;
+                }
+            } catch (IOException taken) {
+                // in use: try another
+            }
+        }
         try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
