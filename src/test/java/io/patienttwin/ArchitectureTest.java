@@ -49,7 +49,7 @@ class ArchitectureTest {
             .whereLayer("simulation")
             .mayOnlyBeAccessedByLayers("portal")
             .whereLayer("twin")
-            .mayOnlyBeAccessedByLayers("portal", "simulation")
+            .mayOnlyBeAccessedByLayers("portal", "simulation", "device")
             .whereLayer("device")
             .mayOnlyBeAccessedByLayers("portal")
             .whereLayer("fhir")

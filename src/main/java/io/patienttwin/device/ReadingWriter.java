@@ -8,10 +8,14 @@ import io.patienttwin.fhir.ResourceService;
 import io.patienttwin.fhir.store.AccessLog;
 import io.patienttwin.fhir.store.GatedResourceReader;
 import io.patienttwin.fhir.store.StoredResource;
+import io.patienttwin.fhir.store.WriteOutcome;
 import io.patienttwin.identity.Principal;
 import io.patienttwin.policy.ReadContext;
+import io.patienttwin.twin.News2;
+import io.patienttwin.twin.TwinBuilder;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.control.ActivateRequestContext;
+import jakarta.enterprise.event.Event;
 import jakarta.transaction.Transactional;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,6 +25,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Reference;
 
 /**
@@ -32,7 +37,6 @@ import org.hl7.fhir.r4.model.Reference;
 @ApplicationScoped
 public class ReadingWriter {
 
-    /** What became of one reading. */
     /** What became of one reading; {@code patientId} is the patient it was stored for, when stored. */
     public record Outcome(Reading reading, boolean stored, boolean duplicate, Refusal refusal, String patientId) {
         Outcome(Reading reading, boolean stored, boolean duplicate, Refusal refusal) {
@@ -45,23 +49,32 @@ public class ReadingWriter {
     private final DeviceRegistry registry;
     private final GatedResourceReader store;
     private final AccessLog log;
+    private final EarlyWarning earlyWarning;
+    private final Event<EarlyWarning.Assessed> assessed;
 
     public ReadingWriter(
             ResourceService resources,
             CurrentReader currentReader,
             DeviceRegistry registry,
             GatedResourceReader store,
-            AccessLog log) {
+            AccessLog log,
+            EarlyWarning earlyWarning,
+            Event<EarlyWarning.Assessed> assessed) {
         this.resources = resources;
         this.currentReader = currentReader;
         this.registry = registry;
         this.store = store;
         this.log = log;
+        this.earlyWarning = earlyWarning;
+        this.assessed = assessed;
     }
 
     /**
      * Writes the readings, in their order. A reading stored before (a redelivery) is a duplicate and
-     * changes nothing. Throws when the transaction fails (the caller decides what that means for each).
+     * changes nothing. Each patient's NEWS2 is then scored on what its devices sent ({@link
+     * EarlyWarning}), and an alert it raises is stored in the same transaction and named in the
+     * raising device's audit record. Throws when the transaction fails (the caller decides what that
+     * means for each).
      */
     @ActivateRequestContext
     @Transactional
@@ -76,6 +89,8 @@ public class ReadingWriter {
         Map<String, StoredResource> existing = store.currentForUpdate("Observation", ids);
         Set<String> seen = new HashSet<>();
         Map<String, List<String>> writtenByDevice = new LinkedHashMap<>();
+        Map<String, List<News2.Observed>> vitalsByPatient = new LinkedHashMap<>();
+        Map<String, String> lastDeviceOf = new LinkedHashMap<>();
         Instant now = Instant.now();
         List<Outcome> outcomes = new ArrayList<>(readings.size());
         for (Reading reading : readings) {
@@ -106,12 +121,27 @@ public class ReadingWriter {
             }
             observation.setSubject(new Reference(patient));
             currentReader.set(contextOf(reading.deviceId(), assignment.patientId(), now));
-            resources.update("Observation", id, observation, null);
+            WriteOutcome written = resources.update("Observation", id, observation, null);
+            vitalsByPatient
+                    .computeIfAbsent(assignment.patientId(), p -> new ArrayList<>())
+                    .addAll(TwinBuilder.news2((Observation) written.resource()));
+            lastDeviceOf.put(assignment.patientId(), reading.deviceId());
             writtenByDevice
                     .computeIfAbsent(reading.deviceId(), d -> new ArrayList<>())
                     .add("Observation/" + id);
             outcomes.add(new Outcome(reading, true, false, null, assignment.patientId()));
         }
+        List<EarlyWarning.Assessment> assessments = new ArrayList<>();
+        vitalsByPatient.forEach((patientId, vitals) -> {
+            EarlyWarning.Assessment assessment = earlyWarning.assess(patientId, vitals, now);
+            if (assessment.raise()) {
+                String device = lastDeviceOf.get(patientId);
+                WriteOutcome alert = resources.record(EarlyWarning.alert(patientId, device, assessment.score()));
+                writtenByDevice.get(device).add("RiskAssessment/" + alert.id());
+            }
+            assessments.add(assessment);
+        });
+        assessed.fire(new EarlyWarning.Assessed(assessments));
         writtenByDevice.forEach((device, entities) -> {
             String patientId = assignments.get(device).patientId();
             log.written(

@@ -226,24 +226,47 @@ public final class News2 {
      */
     public static Score of(Twin twin) {
         List<Observed> observed = new ArrayList<>();
-        number(twin, "respiratoryRate", Parameter.RESPIRATION, observed);
-        number(twin, "spo2", Parameter.SPO2, observed);
-        number(twin, "sbp", Parameter.SYSTOLIC, observed);
-        number(twin, "heartRate", Parameter.PULSE, observed);
-        number(twin, "temperature", Parameter.TEMPERATURE, observed);
-        twin.input("oxygenFlow")
-                .ifPresent(i -> observed.add(new Observed(Parameter.OXYGEN, i.number() > 0, i.time(), i.sources())));
-        twin.input("consciousness")
-                .ifPresent(i -> observed.add(new Observed(
-                        Parameter.CONSCIOUSNESS,
-                        Consciousness.valueOf(i.code().toUpperCase(java.util.Locale.ROOT)),
-                        i.time(),
-                        i.sources())));
+        for (String name : INPUTS) {
+            twin.input(name).flatMap(News2::observed).ifPresent(observed::add);
+        }
         return score(observed, Scale.SCALE_1);
     }
 
-    private static void number(Twin twin, String input, Parameter parameter, List<Observed> observed) {
-        twin.input(input).ifPresent(i -> observed.add(new Observed(parameter, i.number(), i.time(), i.sources())));
+    /** The names of the twin inputs NEWS2 scores (see {@link #observed}). */
+    public static final List<String> INPUTS =
+            List.of("respiratoryRate", "spo2", "sbp", "heartRate", "temperature", "oxygenFlow", "consciousness");
+
+    /**
+     * The NEWS2 parameter a twin input is an observation of, or empty when it is none: respiratory rate,
+     * SpO2, systolic pressure, heart rate and temperature as numbers, inhaled oxygen flow as oxygen
+     * (above 0 L/min) or air (0), and ACVPU by its code.
+     */
+    public static Optional<Observed> observed(TwinInput input) {
+        Parameter parameter =
+                switch (input.name()) {
+                    case "respiratoryRate" -> Parameter.RESPIRATION;
+                    case "spo2" -> Parameter.SPO2;
+                    case "sbp" -> Parameter.SYSTOLIC;
+                    case "heartRate" -> Parameter.PULSE;
+                    case "temperature" -> Parameter.TEMPERATURE;
+                    case "oxygenFlow" -> Parameter.OXYGEN;
+                    case "consciousness" -> Parameter.CONSCIOUSNESS;
+                    default -> null;
+                };
+        if (parameter == null) {
+            return Optional.empty();
+        }
+        Object value =
+                switch (parameter) {
+                    case OXYGEN -> input.number() == null ? null : input.number() > 0;
+                    case CONSCIOUSNESS -> input.code() == null
+                            ? null
+                            : Consciousness.valueOf(input.code().toUpperCase(java.util.Locale.ROOT));
+                    default -> input.number();
+                };
+        return value == null
+                ? Optional.empty()
+                : Optional.of(new Observed(parameter, value, input.time(), input.sources()));
     }
 
     private static Integer points(Observed o, Scale scale, Optional<Boolean> onOxygen) {

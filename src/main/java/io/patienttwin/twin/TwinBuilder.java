@@ -80,6 +80,17 @@ public final class TwinBuilder {
         return found;
     }
 
+    /** What one Observation tells of NEWS2's parameters (its measures and an ACVPU level). */
+    public static List<News2.Observed> news2(Observation observation) {
+        Map<String, List<TwinInput>> series = new HashMap<>();
+        Map<String, TwinInput> inputs = new HashMap<>();
+        ObservationReader.observation(observation, series, inputs);
+        List<News2.Observed> found = new ArrayList<>();
+        series.values().forEach(list -> list.forEach(i -> News2.observed(i).ifPresent(found::add)));
+        inputs.values().forEach(i -> News2.observed(i).ifPresent(found::add));
+        return found;
+    }
+
     public static Twin build(Patient patient, List<? extends IBaseResource> resources, Instant asOf) {
         Map<String, List<TwinInput>> series = new HashMap<>();
         Map<String, TwinInput> inputs = new LinkedHashMap<>();

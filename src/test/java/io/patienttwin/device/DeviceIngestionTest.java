@@ -198,6 +198,75 @@ class DeviceIngestionTest {
         assertThat(refused.path("UNREGISTERED_DEVICE").asLong()).isGreaterThanOrEqualTo(1);
     }
 
+    @Test
+    void aRespiratoryRateScoringThreeRaisesOneRiskAssessmentByTheDeviceAndOnlyAFallBelowTheThresholdArmsItAgain()
+            throws Exception {
+        String patient = newPatient();
+        register("mon-ews", patient, Device.FHIRDeviceStatus.ACTIVE);
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        try (MqttTestClient device = MqttTestClient.as("mon-ews")) {
+            device.publish("devices/mon-ews/readings", vital(run + "-hr", "heart-rate", 72, "/min", now));
+            device.publish("devices/mon-ews/readings", vital(run + "-rr1", "respiratory-rate", 26, "/min", now));
+        }
+        Bundle raised = await().atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> search("RiskAssessment?subject=Patient/" + patient), b -> b.getTotal() == 1);
+        org.hl7.fhir.r4.model.RiskAssessment alert =
+                (org.hl7.fhir.r4.model.RiskAssessment) raised.getEntryFirstRep().getResource();
+        assertThat(alert.getPerformer().getReference()).isEqualTo("Device/mon-ews");
+        assertThat(alert.getCode().getCodingFirstRep().getCode()).isEqualTo(EarlyWarning.NEWS2_SNOMED);
+        assertThat(alert.getPredictionFirstRep()
+                        .getQualitativeRisk()
+                        .getCodingFirstRep()
+                        .getCode())
+                .isEqualTo("low-medium");
+        assertThat(alert.getPredictionFirstRep().getRationale()).contains("respiration 26 scores 3");
+        Observation rr = (Observation) search("Observation?subject=Patient/" + patient + "&code=9279-1")
+                .getEntryFirstRep()
+                .getResource();
+        assertThat(alert.getBasis())
+                .extracting(org.hl7.fhir.r4.model.Reference::getReference)
+                .anySatisfy(ref -> assertThat(ref)
+                        .startsWith("Observation/" + rr.getIdElement().getIdPart()));
+        // the alert is the device's write: named in its audit record
+        String alertId = alert.getIdElement().getIdPart();
+        assertThat(sql(
+                        "select entities, outcome from audit_event where agent_ref = 'Device/mon-ews'"
+                                + " and interaction = 'device-reading' and patient_id = ?1",
+                        patient))
+                .anySatisfy(row -> assertThat((String) row[0]).contains("RiskAssessment/" + alertId));
+
+        // still a 3: no second alert; then 16 (0) arms it again and 7 (3) raises the second
+        try (MqttTestClient device = MqttTestClient.as("mon-ews")) {
+            device.publish(
+                    "devices/mon-ews/readings",
+                    vital(run + "-rr2", "respiratory-rate", 27, "/min", now.plusSeconds(2)));
+        }
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> search("Observation?subject=Patient/" + patient).getTotal() == 3);
+        assertThat(search("RiskAssessment?subject=Patient/" + patient).getTotal())
+                .isEqualTo(1);
+        try (MqttTestClient device = MqttTestClient.as("mon-ews")) {
+            device.publish(
+                    "devices/mon-ews/readings",
+                    vital(run + "-rr3", "respiratory-rate", 16, "/min", now.plusSeconds(4)));
+        }
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> search("Observation?subject=Patient/" + patient).getTotal() == 4);
+        try (MqttTestClient device = MqttTestClient.as("mon-ews")) {
+            device.publish(
+                    "devices/mon-ews/readings", vital(run + "-rr4", "respiratory-rate", 7, "/min", now.plusSeconds(6)));
+        }
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> search("RiskAssessment?subject=Patient/" + patient).getTotal() == 2);
+    }
+
+    private static String vital(String id, String code, double value, String unit, Instant time) {
+        return "{\"id\":\"" + id + "\",\"code\":\"" + code + "\",\"value\":" + value + ",\"unit\":\"" + unit
+                + "\",\"time\":\"" + time + "\"}";
+    }
+
     private static String reading(String id, String time) {
         return "{\"id\":\"" + id + "\",\"code\":\"heart-rate\",\"value\":64,\"unit\":\"/min\",\"time\":\"" + time
                 + "\"}";
