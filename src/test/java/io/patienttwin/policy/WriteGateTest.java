@@ -57,6 +57,60 @@ class WriteGateTest {
         OperatorWrites.patient(b, otherOrganization, tag);
     }
 
+    // --- permits are audited too ("every decision is audited") ------------------------------------------
+
+    @Test
+    void everyPermittedWriteIsAuditedOncePerTransactionWithTheResourcesAndTheGrantThatPermittedIt() {
+        String id = "wg-obs-" + suffix;
+        Observation observation = tagged(OperatorWrites.labOf(a));
+        observation.setId(id);
+        fhir().body(json(observation)).put("/fhir/Observation/" + id).then().statusCode(201);
+        observation.setStatus(Observation.ObservationStatus.AMENDED);
+        fhir().body(json(observation)).put("/fhir/Observation/" + id).then().statusCode(200);
+        Bundle three = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        for (int i = 0; i < 3; i++) {
+            three.addEntry()
+                    .setFullUrl("urn:uuid:" + UUID.randomUUID())
+                    .setResource(tagged(OperatorWrites.labOf(a)))
+                    .getRequest()
+                    .setMethod(Bundle.HTTPVerb.POST)
+                    .setUrl("Observation");
+        }
+        fhir().body(json(three)).post("/fhir").then().statusCode(200);
+        fhir().delete("/fhir/Observation/" + id).then().statusCode(org.hamcrest.Matchers.oneOf(200, 204));
+
+        List<String> writes = writesAudited(a);
+        assertThat(writes)
+                .hasSize(5)
+                .satisfies(rows -> assertThat(rows.get(0)).startsWith("create PERMIT-CUSTODIAN 1 Patient/" + a))
+                .satisfies(rows -> assertThat(rows.get(1)).startsWith("create PERMIT-CUSTODIAN 1 Observation/" + id))
+                .satisfies(rows -> assertThat(rows.get(2)).startsWith("update PERMIT-CUSTODIAN 1 Observation/" + id))
+                .satisfies(rows -> assertThat(rows.get(3)).startsWith("create PERMIT-CUSTODIAN 3 Observation/"))
+                .satisfies(rows -> assertThat(rows.get(4)).startsWith("delete PERMIT-CUSTODIAN 1 Observation/" + id));
+        // the custodian grant that permitted them is the basis of each
+        assertThat(writes).allSatisfy(row -> assertThat(row).doesNotEndWith("basis:"));
+    }
+
+    @Test
+    void aWriteWhoseAuditRecordCannotBeWrittenFailsWith503AndStoresNothing() {
+        String id = "wg-unaudited-" + suffix;
+        String trigger = "wg_refuse_audit_" + suffix.replace('-', '_');
+        execute("create or replace function wg_refuse_audit() returns trigger language plpgsql as"
+                + " $$ begin raise exception 'the audit refuses this record (WriteGateTest)'; end $$");
+        execute("create trigger " + trigger + " before insert on audit_event for each row"
+                + " when (new.target = 'Observation/" + id + "') execute function wg_refuse_audit()");
+        try {
+            Observation observation = tagged(OperatorWrites.labOf(a));
+            observation.setId(id);
+            refused(fhir().body(json(observation)).put("/fhir/Observation/" + id), 503, "PT-AUDIT-503");
+        } finally {
+            execute("drop trigger " + trigger + " on audit_event");
+        }
+        assertThat(rows()).doesNotContain(id);
+    }
+
+    // --- 1. writes bounded by custodianship --------------------------------------------------------
+    // --- 1. writes bounded by custodianship --------------------------------------------------------
     // --- 1. writes bounded by custodianship --------------------------------------------------------
 
     @Test
@@ -375,6 +429,26 @@ class WriteGateTest {
                         "select managing_org from fhir_resource where res_type = 'Patient' and res_id = ?1")
                 .setParameter(1, patientId)
                 .getSingleResult());
+    }
+
+    private void execute(String statement) {
+        QuarkusTransaction.requiringNew()
+                .run(() -> em.createNativeQuery(statement).executeUpdate());
+    }
+
+    /** The permitted writes audited for a patient, in order: "interaction reason total entities basis:…". */
+    @SuppressWarnings("unchecked")
+    private List<String> writesAudited(String patientId) {
+        return QuarkusTransaction.requiringNew().call(() -> ((List<Object[]>) em.createNativeQuery(
+                                "select interaction, reason, total, entities, basis from audit_event where patient_id = ?1"
+                                        + " and outcome = 'permit' and interaction in ('create', 'update', 'delete')"
+                                        + " order by id")
+                        .setParameter(1, patientId)
+                        .getResultList())
+                .stream()
+                        .map(row -> row[0] + " " + row[1] + " " + row[2] + " " + row[3] + " basis:"
+                                + java.util.Objects.toString(row[4], ""))
+                        .toList());
     }
 
     /** The audit rows about a target (its type alone for a search): "interaction outcome reason". */

@@ -73,6 +73,37 @@ public class AccessLog {
     }
 
     /**
+     * Records permitted writes of one writer, interaction and patient (see {@link WriteAudit}); waits
+     * until durable.
+     */
+    void writesPermitted(
+            ReadContext context,
+            String interaction,
+            String patientId,
+            List<String> entities,
+            List<Decision> decisions) {
+        Set<String> basis = new LinkedHashSet<>();
+        Set<String> reasons = new LinkedHashSet<>();
+        long block = 0;
+        for (Decision decision : decisions) {
+            basis.addAll(decision.basis());
+            reasons.add(decision.reason());
+            block = Math.max(block, decision.block());
+        }
+        trail.record(record(
+                context,
+                interaction,
+                entities.get(0),
+                patientId,
+                "permit",
+                String.join("+", reasons),
+                new ArrayList<>(basis),
+                block,
+                entities,
+                entities.size()));
+    }
+
+    /**
      * Records the writes of a principal that writes without a request of its own (a device's readings,
      * one record per device and batch, naming every resource written); waits until durable.
      */

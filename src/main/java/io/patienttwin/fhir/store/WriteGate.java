@@ -1,6 +1,7 @@
 package io.patienttwin.fhir.store;
 
 import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
+import io.patienttwin.identity.Principal;
 import io.patienttwin.policy.AccessRequest;
 import io.patienttwin.policy.Decision;
 import io.patienttwin.policy.PolicyDecisionPoint;
@@ -13,7 +14,8 @@ import java.util.Optional;
  * {@link PolicyDecisionPoint} before the store changes anything ("a write is a read path": what a
  * writer can change is an input of later read decisions). A denial is audited like a read denial and
  * answered 403 {@code PT-POLICY-403}, the same answer as for a patient that does not exist, so a write
- * tells nothing about data the writer may not reach. The operator's own writes (no request) are not
+ * tells nothing about data the writer may not reach. A permit is audited when the transaction commits
+ * ({@link WriteAudit}). The operator's own writes (no request) are not
  * decided. Called inside the write's transaction; thread-safe.
  */
 @ApplicationScoped
@@ -24,18 +26,21 @@ class WriteGate {
     private final AccessLog log;
     private final TransactionCustodians custodians;
     private final GatedResourceReader reader;
+    private final WriteAudit audit;
 
     WriteGate(
             PolicyDecisionPoint policy,
             WriterContext writers,
             AccessLog log,
             TransactionCustodians custodians,
-            GatedResourceReader reader) {
+            GatedResourceReader reader,
+            WriteAudit audit) {
         this.policy = policy;
         this.writers = writers;
         this.log = log;
         this.custodians = custodians;
         this.reader = reader;
+        this.audit = audit;
     }
 
     /**
@@ -63,6 +68,11 @@ class WriteGate {
         if (!decision.permitted()) {
             log.denied(context, interaction, side.type() + "/" + side.id(), side.patientId(), decision.reason());
             throw forbidden();
+        }
+        if (context.principal().kind() != Principal.Kind.DEVICE) {
+            // a device's readings are audited by the reading writer: one record per device and batch,
+            // naming the alerts they raised as well
+            audit.permitted(context, interaction, side.type() + "/" + side.id(), side.patientId(), decision);
         }
     }
 
