@@ -82,7 +82,6 @@ public class DeviceIngestion {
     private final LongAdder stored = new LongAdder();
     private final LongAdder duplicates = new LongAdder();
     private final LongAdder staleAcks = new LongAdder();
-    private final LiveReadings live;
     private final Map<Reason, LongAdder> refused = new EnumMap<>(Reason.class);
     private volatile boolean connected;
     private volatile String lastError;
@@ -90,9 +89,7 @@ public class DeviceIngestion {
     private Thread worker;
     private long reconnectDelayMs;
 
-    public DeviceIngestion(
-            DeviceConfig config, Vertx vertx, ReadingWriter writer, FhirContext fhir, LiveReadings live) {
-        this.live = live;
+    public DeviceIngestion(DeviceConfig config, Vertx vertx, ReadingWriter writer, FhirContext fhir) {
         this.config = config;
         this.vertx = vertx;
         this.writer = writer;
@@ -259,7 +256,6 @@ public class DeviceIngestion {
             return;
         }
         List<Outcome> outcomes = writeOrSplit(parsed);
-        Map<String, List<String>> storedByPatient = new java.util.LinkedHashMap<>();
         for (int i = 0; i < outcomes.size(); i++) {
             Outcome outcome = outcomes.get(i);
             Delivery delivery = readings.get(i);
@@ -267,22 +263,9 @@ public class DeviceIngestion {
                 deadLetter(delivery, outcome.reading().deviceId(), outcome.refusal());
             } else {
                 (outcome.duplicate() ? duplicates : stored).increment();
-                if (outcome.stored()) {
-                    storedByPatient
-                            .computeIfAbsent(outcome.patientId(), p -> new ArrayList<>())
-                            .add("Observation/" + outcome.reading().resourceId());
-                }
                 ack(delivery);
             }
         }
-        // committed: the live streams may read them now
-        storedByPatient.forEach((patient, observations) -> {
-            try {
-                live.stored(patient, observations);
-            } catch (RuntimeException e) {
-                LOG.warnf("PT-DEVICES-LIVE: a live stream failed on new readings (%s)", e.toString());
-            }
-        });
     }
 
     /**

@@ -39,7 +39,8 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * Issue 19, Done means 2: the twin page in a real browser follows a bedside monitor over the real broker.
- * A heart rate published by the patient's monitor appears on alice's chart; after the patient's consent
+ * A heart rate published by the patient's monitor appears on alice's chart, and so does one the EHR
+ * system posts; after the patient's consent
  * to alice is revoked, the next reading is not shown and the stream ends.
  */
 @QuarkusTest
@@ -115,6 +116,25 @@ class LiveTwinBrowserTest {
             Browser.screenshot(alice, "clinician-twin-live");
             PortalJourneyTest.assertAccessible(alice);
 
+            // an Observation the EHR system posts reaches the page the same way (any writer, not only devices)
+            org.hl7.fhir.r4.model.Observation charted = new org.hl7.fhir.r4.model.Observation();
+            charted.setStatus(org.hl7.fhir.r4.model.Observation.ObservationStatus.FINAL);
+            charted.addCategory()
+                    .addCoding()
+                    .setSystem("http://terminology.hl7.org/CodeSystem/observation-category")
+                    .setCode("vital-signs");
+            charted.getCode().addCoding().setSystem("http://loinc.org").setCode("8867-4");
+            charted.setSubject(new Reference("Patient/" + patient));
+            charted.setEffective(new org.hl7.fhir.r4.model.DateTimeType(java.util.Date.from(java.time.Instant.now())));
+            charted.setValue(new org.hl7.fhir.r4.model.Quantity(88)
+                    .setUnit("/min")
+                    .setSystem("http://unitsofmeasure.org")
+                    .setCode("/min"));
+            fhir().body(json(charted)).post("/fhir/Observation").then().statusCode(201);
+            alice.waitForSelector(
+                    "#trend-charts[data-live-points='2']", new Page.WaitForSelectorOptions().setTimeout(2_000));
+            assertThat(alice.getAttribute("#trend-charts", "data-live-last")).isEqualTo("heartRate=88");
+
             // the EHR records the patient's withdrawal of consent
             Consent revoked = parse(compliance().get("/fhir/Consent/" + consent).asString(), Consent.class);
             revoked.setStatus(Consent.ConsentState.INACTIVE);
@@ -127,7 +147,7 @@ class LiveTwinBrowserTest {
         }
         assertThat(alice.getAttribute("#trend-charts", "data-live-points"))
                 .as("the reading after the revocation is not shown")
-                .isEqualTo("1");
+                .isEqualTo("2");
         assertThat(alice.textContent("#live-status")).contains("may no longer be shown");
         Browser.screenshot(alice, "clinician-twin-live-ended");
         assertThat(QuarkusTransaction.requiringNew()

@@ -45,6 +45,7 @@ public class ResourceStore {
     private final PendingWrites pending;
     private final WriteGate gate;
     private final SearchParameterRegistry registry;
+    private final NewObservations newObservations;
     /** Whether versions get their integrity leaf (off only to measure what the leaves cost). */
     private final boolean leaves;
 
@@ -54,6 +55,7 @@ public class ResourceStore {
             PendingWrites pending,
             WriteGate gate,
             SearchParameterRegistry registry,
+            NewObservations newObservations,
             @org.eclipse.microprofile.config.inject.ConfigProperty(
                             name = "twin.integrity.leaves",
                             defaultValue = "true")
@@ -63,6 +65,7 @@ public class ResourceStore {
         this.pending = pending;
         this.gate = gate;
         this.registry = registry;
+        this.newObservations = newObservations;
         this.leaves = leaves;
     }
 
@@ -257,6 +260,9 @@ public class ResourceStore {
         String json = fhirContext.newJsonParser().encodeResourceToString(resource);
         persistVersion(entity, method, json);
         pending.reindex(entity.pid, !isNew && !indexWasEmpty, entity.type, index);
+        if ("Observation".equals(entity.type) && patientId != null) {
+            newObservations.stored(patientId, entity.resourceId);
+        }
         return new WriteOutcome(
                 entity.type, entity.resourceId, entity.version, now, isNew || indexWasEmpty, true, resource);
     }
