@@ -32,7 +32,9 @@ import java.util.regex.Pattern;
 
 /**
  * The device benchmarks of docs/benchmarks.md ("Devices"), as devices and a clinician's browser see them:
- * MQTT clients (Vert.x, QoS 1) publish compact readings to the broker PatientTwin consumes.
+ * MQTT clients (Vert.x, QoS 1) publish compact readings to the broker PatientTwin consumes, each device
+ * a patient's bedside monitor sending heart rate, respiratory rate, SpO2, systolic pressure and
+ * temperature in turn ({@link #VITALS}).
  *
  * <pre>
  * DeviceBench throughput &lt;mqtt port&gt; &lt;devices&gt; &lt;readings&gt; &lt;app base&gt; &lt;admin token&gt;
@@ -84,9 +86,26 @@ public class DeviceBench {
         return client;
     }
 
-    static String reading(String id, int value, Instant time) {
-        return "{\"id\":\"" + id + "\",\"code\":\"heart-rate\",\"value\":" + value + ",\"unit\":\"/min\",\"time\":\""
-                + time + "\"}";
+    /**
+     * A bedside monitor's vital signs, one after the other: code, UCUM unit, lowest value, spread. Each
+     * device plays one patient's monitor; values wander within the spread (some sets score NEWS2 5 or
+     * more, so the early warning raises alerts during a run as it would on a ward).
+     */
+    static final String[][] VITALS = {
+        {"heart-rate", "/min", "60", "55"},
+        {"respiratory-rate", "/min", "12", "10"},
+        {"spo2", "%", "92", "8"},
+        {"systolic-bp", "mm[Hg]", "100", "40"},
+        {"body-temperature", "Cel", "36.0", "2.0"}
+    };
+
+    /** The {@code n}-th reading of a device: the vitals in turn. */
+    static String reading(String id, long n, Instant time) {
+        String[] vital = VITALS[(int) (n % VITALS.length)];
+        double step = (n / VITALS.length) % 11 / 10.0;
+        double value = Math.round((Double.parseDouble(vital[2]) + step * Double.parseDouble(vital[3])) * 10) / 10.0;
+        return "{\"id\":\"" + id + "\",\"code\":\"" + vital[0] + "\",\"value\":" + value + ",\"unit\":\""
+                + vital[1] + "\",\"time\":\"" + time + "\"}";
     }
 
     static long stored(String base, String token) throws Exception {
@@ -125,7 +144,7 @@ public class DeviceBench {
                 });
                 for (int i = device; i < readings; i += devices) {
                     window.acquireUninterruptibly();
-                    String payload = reading(run + "-" + i, 60 + i % 60, time.plusMillis(i));
+                    String payload = reading(run + "-" + i, i / devices, time.plusMillis(i));
                     VERTX.runOnContext(v -> client.publish(
                             "devices/bench-" + device + "/readings",
                             Buffer.buffer(payload),
@@ -261,7 +280,7 @@ public class DeviceBench {
             }
             int device = (int) (i % devices);
             String id = run + "-" + i;
-            String payload = reading(id, 60 + (int) (i % 60), Instant.now());
+            String payload = reading(id, i / devices, Instant.now());
             if (device == 0) {
                 sentAt.put(idOf("bench-0|id|" + id), System.nanoTime());
                 watched.incrementAndGet();
