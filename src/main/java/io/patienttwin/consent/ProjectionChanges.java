@@ -54,6 +54,8 @@ public class ProjectionChanges {
     private final boolean enabled;
     private final boolean postgres;
     private final AtomicLong received = new AtomicLong();
+    private final java.util.Map<String, java.util.function.Consumer<String>> subscriptions =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private volatile Connection connection;
     private volatile boolean listening;
@@ -107,14 +109,37 @@ public class ProjectionChanges {
     }
 
     private void send(String payload) {
+        notify(CHANNEL, payload);
+    }
+
+    /**
+     * Sends a notification on another channel of this node's listening connection (see {@link
+     * #subscribe}), delivered to every listening node, this one included, when and only if the current
+     * transaction commits. Nothing is sent where changes are not {@link #active}.
+     */
+    public void notify(String channel, String payload) {
         if (!active()) {
             return;
         }
         entityManager
                 .createNativeQuery("select pg_notify(?1, ?2)")
-                .setParameter(1, CHANNEL)
+                .setParameter(1, channel)
                 .setParameter(2, payload)
                 .getSingleResult();
+    }
+
+    /**
+     * Hands the notifications of another channel to {@code handler}, on this node's one listening
+     * connection (a connection per channel would be one more held outside the pool). Subscribe before
+     * the application has started (a {@code StartupEvent} observer of priority below 5); a notification
+     * missed while the connection was lost is not replayed. The handler runs on the listening thread:
+     * it must hand long work off.
+     */
+    public void subscribe(String channel, java.util.function.Consumer<String> handler) {
+        if (!channel.matches("[a-z_]{1,63}")) {
+            throw new IllegalArgumentException("not a channel name: " + channel);
+        }
+        subscriptions.put(channel, handler);
     }
 
     // ---- the listening side ---------------------------------------------------------------------------
@@ -188,6 +213,9 @@ public class ProjectionChanges {
             c.setAutoCommit(true);
             try (Statement s = c.createStatement()) {
                 s.execute("LISTEN " + CHANNEL);
+                for (String channel : subscriptions.keySet()) {
+                    s.execute("LISTEN " + channel);
+                }
             }
         } catch (SQLException e) {
             c.close();
@@ -212,7 +240,12 @@ public class ProjectionChanges {
                 if (notifications != null) {
                     for (PGNotification n : notifications) {
                         received.incrementAndGet();
-                        apply(n.getParameter());
+                        java.util.function.Consumer<String> subscriber = subscriptions.get(n.getName());
+                        if (subscriber != null) {
+                            deliver(subscriber, n);
+                        } else {
+                            apply(n.getParameter());
+                        }
                     }
                 }
             } catch (SQLException | RuntimeException e) {
@@ -274,6 +307,14 @@ public class ProjectionChanges {
             });
             case "reset" -> reloadAll();
             default -> LOG.warnf("Projection changes: unknown change %s ignored", payload);
+        }
+    }
+
+    private static void deliver(java.util.function.Consumer<String> subscriber, PGNotification n) {
+        try {
+            subscriber.accept(n.getParameter());
+        } catch (RuntimeException e) {
+            LOG.warnf("Projection changes: a subscriber of %s failed (%s)", n.getName(), e.toString());
         }
     }
 

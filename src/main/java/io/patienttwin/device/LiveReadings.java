@@ -1,6 +1,9 @@
 package io.patienttwin.device;
 
+import io.patienttwin.consent.ProjectionChanges;
 import io.patienttwin.fhir.store.ObservationsCommitted;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.List;
@@ -12,14 +15,12 @@ import java.util.function.Consumer;
 
 /**
  * Who wants to hear of a patient's new Observations: the portal's live twin streams. Told after any
- * transaction that stored Observations of the patient committed ({@link ObservationsCommitted}: device
- * readings, an EHR system's writes, Bundles), with their ids only: a listener learns that something new
- * exists, never its content, and must read it through the gate like any other read. Of a transaction
- * that stored more than {@link #MAX_PER_COMMIT} of one patient's Observations (a bulk load), only the
- * last ones written are told: a live view shows what is recent, not a record's backlog.
- *
- * <p>In-process: a listener hears the Observations this node stored. With several nodes, a stream
- * opened on another node than the writer's hears nothing (docs/architecture.md, "Devices").
+ * transaction that stored Observations of the patient committed, on any node ({@link
+ * ObservationsCommitted}: device readings, an EHR system's writes, Bundles; at most 200 of a patient per
+ * transaction), with their ids only: a listener learns that something new exists, never its content,
+ * and must read it through the gate like any other read. On PostgreSQL the news comes by {@code NOTIFY}
+ * to every node, so a live page served by one node hears what another stored; on H2 (dev mode, one
+ * node) by an event after the commit.
  */
 @ApplicationScoped
 public class LiveReadings {
@@ -40,15 +41,20 @@ public class LiveReadings {
         return listeners.values().stream().mapToInt(Set::size).sum();
     }
 
-    /** Observations of one patient and commit told at most. */
-    static final int MAX_PER_COMMIT = 200;
+    private final ProjectionChanges changes;
 
+    public LiveReadings(ProjectionChanges changes) {
+        this.changes = changes;
+    }
+
+    /** Hears every node's new Observations (PostgreSQL), subscribed before the application listens. */
+    void subscribe(@Observes @Priority(1) StartupEvent event) {
+        changes.subscribe(ObservationsCommitted.CHANNEL, payload -> committed(ObservationsCommitted.parse(payload)));
+    }
+
+    /** New Observations: every node's by NOTIFY, or this node's by an event where there is none (H2). */
     void committed(@Observes ObservationsCommitted event) {
-        List<String> observations = event.observations();
-        int size = observations.size();
-        stored(
-                event.patientId(),
-                size > MAX_PER_COMMIT ? observations.subList(size - MAX_PER_COMMIT, size) : observations);
+        stored(event.patientId(), event.observations());
     }
 
     /** Tells the patient's listeners of newly stored Observations ({@code Observation/{id}}). */

@@ -266,6 +266,87 @@ class TwoInstancesIT {
     }
 
     @Test
+    @Order(6)
+    void aLivePageServedByBShowsAnObservationStoredThroughA() throws Exception {
+        java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+        Consent twin = new io.patienttwin.consent.ConsentDraft(
+                        PATIENT,
+                        "Practitioner/alice",
+                        io.patienttwin.portal.DemoData.TWIN_CATEGORIES,
+                        io.patienttwin.consent.Purpose.TREAT,
+                        today.minusDays(1),
+                        today.plusDays(30))
+                .toConsent();
+        String consent = created(fhir(a, "POST", "/fhir/Consent", ehr(), twin));
+        await(Duration.ofSeconds(15), () -> read(b, "/fhir/Patient/" + PATIENT, user("alice")) == 200);
+        CodeFlowLogin alice = new CodeFlowLogin();
+        assertThat(alice.open(b.base() + "/portal/patients/" + PATIENT, "alice", "alice")
+                        .statusCode())
+                .isEqualTo(200);
+        HttpResponse<java.io.InputStream> live = alice.stream(b.base() + "/portal/patients/" + PATIENT + "/live");
+        assertThat(live.statusCode()).isEqualTo(200);
+        java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> {
+            try (java.io.BufferedReader in =
+                    new java.io.BufferedReader(new java.io.InputStreamReader(live.body(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    lines.add(line);
+                }
+            } catch (IOException e) {
+                // closed at the end of the test
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            awaitLine(lines, "ready", Duration.ofSeconds(10));
+            String stored = created(fhir(a, "POST", "/fhir/Observation", ehr(), heartRate(93)));
+            long start = System.nanoTime();
+            awaitLine(lines, "Observation/" + stored, Duration.ofSeconds(5));
+            System.out.printf(
+                    "live page on B heard Observation/%s stored through A after %d ms (consent %s)%n",
+                    stored, (System.nanoTime() - start) / 1_000_000, consent);
+        } finally {
+            live.body().close();
+        }
+    }
+
+    private static void awaitLine(java.util.concurrent.BlockingQueue<String> lines, String text, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        while (System.nanoTime() < deadline) {
+            String line = lines.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+            if (line != null) {
+                seen.add(line);
+                if (line.contains(text)) {
+                    return;
+                }
+            }
+        }
+        throw new AssertionError("no line with '" + text + "' within " + timeout + "; the stream sent " + seen);
+    }
+
+    private static Observation heartRate(int value) {
+        Observation o = new Observation();
+        o.setStatus(Observation.ObservationStatus.FINAL);
+        o.addCategory()
+                .addCoding()
+                .setSystem("http://terminology.hl7.org/CodeSystem/observation-category")
+                .setCode("vital-signs");
+        o.getCode().addCoding().setSystem("http://loinc.org").setCode("8867-4");
+        o.setSubject(new Reference("Patient/" + PATIENT));
+        o.setEffective(new org.hl7.fhir.r4.model.DateTimeType(java.util.Date.from(java.time.Instant.now())));
+        o.setValue(new Quantity()
+                .setValue(new java.math.BigDecimal(value))
+                .setUnit("/min")
+                .setSystem("http://unitsofmeasure.org")
+                .setCode("/min"));
+        return o;
+    }
+
+    @Test
     @Order(7)
     void whileTheChainIsDownBothInstancesServeAndAcceptAConsentWhichBothHonourOnceItIsConfirmed() throws Exception {
         int port = Integer.parseInt(chain.rpcUrl().substring(chain.rpcUrl().lastIndexOf(':') + 1));

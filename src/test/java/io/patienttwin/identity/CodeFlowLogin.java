@@ -77,6 +77,23 @@ public final class CodeFlowLogin {
         return follow(send(post, uri));
     }
 
+    /** A streamed answer in the same session (Server-Sent Events), redirects not followed. */
+    public HttpResponse<java.io.InputStream> stream(String page) throws IOException, InterruptedException {
+        URI uri = URI.create(page);
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+                .header("Accept", "text/event-stream")
+                .GET();
+        Map<String, String> jar = cookies.computeIfAbsent(uri.getHost(), host -> new LinkedHashMap<>());
+        if (!jar.isEmpty()) {
+            request.header(
+                    "Cookie",
+                    jar.entrySet().stream()
+                            .map(c -> c.getKey() + "=" + c.getValue())
+                            .collect(Collectors.joining("; ")));
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+    }
+
     private HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(uri).GET(), uri);
     }
