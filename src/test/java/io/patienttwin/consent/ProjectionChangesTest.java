@@ -71,7 +71,9 @@ class ProjectionChangesTest {
 
         try (Connection c = dataSource.getConnection();
                 PreparedStatement ps = c.prepareStatement("select pg_terminate_backend(pid) from pg_stat_activity"
-                        + " where query = 'LISTEN " + ProjectionChanges.CHANNEL + "' and pid <> pg_backend_pid()")) {
+                        // the listening connection's last statement: LISTEN on its last channel
+                        + " where query like 'LISTEN patienttwin%' and datname = current_database()"
+                        + " and pid <> pg_backend_pid()")) {
             ps.execute();
         }
         // revoked behind this node's back, with nobody listening for it here
