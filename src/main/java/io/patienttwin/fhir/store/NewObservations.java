@@ -1,5 +1,6 @@
 package io.patienttwin.fhir.store;
 
+import io.agroal.api.AgroalDataSource;
 import io.patienttwin.consent.ProjectionChanges;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
@@ -8,6 +9,9 @@ import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionScoped;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.io.Serializable;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -24,10 +28,8 @@ import org.jboss.logging.Logger;
  *
  * <p>On PostgreSQL with projection changes on, the announcement is a {@code NOTIFY} on {@link
  * ObservationsCommitted#CHANNEL}, which PostgreSQL delivers to every node (this one too) when, and only
- * if, the transaction commits. It is sent as the store finishes each write ({@link #send}, from {@link
- * ResourceStore#flushIfAtLeast}), inside the transaction: a synchronization before completion comes too
- * late, after the pool has taken the transaction's connection back. Elsewhere (H2 in dev mode, one node)
- * it is a CDI event fired after the commit. Nothing is announced for a transaction that rolls back; a
+ * if, the transaction commits, sent just before the commit on the transaction's connection. Elsewhere
+ * (H2 in dev mode, one node) it is a CDI event fired after the commit. Nothing is announced for a transaction that rolls back; a
  * listener that fails cannot fail the write. One instance per transaction.
  */
 @TransactionScoped
@@ -46,47 +48,59 @@ class NewObservations implements Serializable {
     @Inject
     transient ProjectionChanges changes;
 
+    @Inject
+    transient AgroalDataSource dataSource;
+
     private final Map<String, Set<String>> byPatient = new LinkedHashMap<>();
-    private final Map<String, List<String>> unsent = new LinkedHashMap<>();
     private boolean registered;
 
     /** Notes a stored Observation of a patient. */
     void stored(String patientId, String id) {
         Set<String> ids = byPatient.computeIfAbsent(patientId, p -> new LinkedHashSet<>());
-        String reference = "Observation/" + id;
-        if (ids.size() >= MAX_ANNOUNCED || !ids.add(reference)) {
+        if (ids.size() >= MAX_ANNOUNCED || !ids.add("Observation/" + id) || registered) {
             return;
         }
-        if (changes.active()) {
-            unsent.computeIfAbsent(patientId, p -> new ArrayList<>()).add(reference);
-        } else if (!registered) {
-            registered = true;
-            synchronizations.registerInterposedSynchronization(new Synchronization() {
-                @Override
-                public void beforeCompletion() {}
-
-                @Override
-                public void afterCompletion(int status) {
-                    if (status == Status.STATUS_COMMITTED) {
-                        announce();
-                    }
+        registered = true;
+        boolean notify = changes.active();
+        synchronizations.registerInterposedSynchronization(new Synchronization() {
+            @Override
+            public void beforeCompletion() {
+                if (notify) {
+                    notifyAllNodes();
                 }
-            });
-        }
-    }
+            }
 
-    /** Sends the NOTIFYs of what was stored since the last call (delivered if the transaction commits). */
-    void send() {
-        if (unsent.isEmpty()) {
-            return;
-        }
-        unsent.forEach((patientId, ids) -> {
-            for (int i = 0; i < ids.size(); i += ObservationsCommitted.PER_NOTIFICATION) {
-                List<String> chunk = ids.subList(i, Math.min(ids.size(), i + ObservationsCommitted.PER_NOTIFICATION));
-                changes.notify(ObservationsCommitted.CHANNEL, new ObservationsCommitted(patientId, chunk).payload());
+            @Override
+            public void afterCompletion(int status) {
+                if (status == Status.STATUS_COMMITTED && !notify) {
+                    announce();
+                }
             }
         });
-        unsent.clear();
+    }
+
+    /**
+     * One NOTIFY per patient and {@link ObservationsCommitted#PER_NOTIFICATION} Observations, on the
+     * transaction's own connection (the pool hands the connection enlisted in the transaction back, so the
+     * notifications are delivered with its commit, or not at all).
+     */
+    private void notifyAllNodes() {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement notify = connection.prepareStatement("select pg_notify(?, ?)")) {
+            for (Map.Entry<String, Set<String>> patient : byPatient.entrySet()) {
+                List<String> ids = new ArrayList<>(patient.getValue());
+                for (int i = 0; i < ids.size(); i += ObservationsCommitted.PER_NOTIFICATION) {
+                    List<String> chunk =
+                            ids.subList(i, Math.min(ids.size(), i + ObservationsCommitted.PER_NOTIFICATION));
+                    notify.setString(1, ObservationsCommitted.CHANNEL);
+                    notify.setString(2, new ObservationsCommitted(patient.getKey(), chunk).payload());
+                    notify.execute();
+                }
+            }
+        } catch (SQLException e) {
+            // the write stands; only live views miss it
+            LOG.warnf("PT-STORE-ANNOUNCE: could not announce new Observations (%s)", e.getMessage());
+        }
     }
 
     private void announce() {

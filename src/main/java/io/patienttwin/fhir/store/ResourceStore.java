@@ -209,15 +209,11 @@ public class ResourceStore {
         return new WriteOutcome(type, id, entity.version, now, false, true, null);
     }
 
-    /**
-     * Writes pending index rows if the current transaction has gathered at least {@code threshold}, and
-     * sends the announcements of the Observations stored since the last call ({@link NewObservations}).
-     */
+    /** Writes pending index rows if the current transaction has gathered at least {@code threshold}. */
     public void flushIfAtLeast(int threshold) {
         if (pending.size() >= threshold) {
             pending.flush();
         }
-        newObservations.send();
     }
 
     private WriteOutcome writeVersion(
