@@ -109,21 +109,12 @@ public class ProjectionChanges {
     }
 
     private void send(String payload) {
-        notify(CHANNEL, payload);
-    }
-
-    /**
-     * Sends a notification on another channel of this node's listening connection (see {@link
-     * #subscribe}), delivered to every listening node, this one included, when and only if the current
-     * transaction commits. Nothing is sent where changes are not {@link #active}.
-     */
-    public void notify(String channel, String payload) {
         if (!active()) {
             return;
         }
         entityManager
                 .createNativeQuery("select pg_notify(?1, ?2)")
-                .setParameter(1, channel)
+                .setParameter(1, CHANNEL)
                 .setParameter(2, payload)
                 .getSingleResult();
     }

@@ -82,25 +82,33 @@ public class AccessLog {
             String patientId,
             List<String> entities,
             List<Decision> decisions) {
-        Set<String> basis = new LinkedHashSet<>();
-        Set<String> reasons = new LinkedHashSet<>();
-        long block = 0;
-        for (Decision decision : decisions) {
-            basis.addAll(decision.basis());
-            reasons.add(decision.reason());
-            block = Math.max(block, decision.block());
-        }
+        Summary summary = Summary.of(decisions);
         trail.record(record(
                 context,
                 interaction,
                 entities.get(0),
                 patientId,
                 "permit",
-                String.join("+", reasons),
-                new ArrayList<>(basis),
-                block,
+                String.join("+", summary.reasons()),
+                summary.basis(),
+                summary.block(),
                 entities,
                 entities.size()));
+    }
+
+    /** The reasons, the consents or grants, and the newest block of a group of permits. */
+    private record Summary(List<String> reasons, List<String> basis, long block) {
+        static Summary of(List<Decision> decisions) {
+            Set<String> basis = new LinkedHashSet<>();
+            Set<String> reasons = new LinkedHashSet<>();
+            long block = 0;
+            for (Decision decision : decisions) {
+                basis.addAll(decision.basis());
+                reasons.add(decision.reason());
+                block = Math.max(block, decision.block());
+            }
+            return new Summary(new ArrayList<>(reasons), new ArrayList<>(basis), block);
+        }
     }
 
     /**
@@ -141,14 +149,7 @@ public class AccessLog {
     }
 
     void searched(ReadContext context, String interaction, String target, Gated page, long total) {
-        Set<String> basis = new LinkedHashSet<>();
-        Set<String> reasons = new LinkedHashSet<>();
-        long block = 0;
-        for (Decision decision : page.decisions()) {
-            basis.addAll(decision.basis());
-            reasons.add(decision.reason());
-            block = Math.max(block, decision.block());
-        }
+        Summary summary = Summary.of(page.decisions());
         Set<String> patients = new LinkedHashSet<>(page.patients());
         patients.remove(null);
         List<String> entities =
@@ -159,9 +160,9 @@ public class AccessLog {
                 Objects.requireNonNullElse(target, "*"),
                 patients.size() == 1 ? patients.iterator().next() : null,
                 "permit",
-                reasons.isEmpty() ? "PERMIT-SCOPE" : String.join("+", reasons),
-                new ArrayList<>(basis),
-                block,
+                summary.reasons().isEmpty() ? "PERMIT-SCOPE" : String.join("+", summary.reasons()),
+                summary.basis(),
+                summary.block(),
                 entities,
                 total));
     }
