@@ -34,10 +34,12 @@ import org.hl7.fhir.r4.model.Observation;
 import org.jboss.logging.Logger;
 
 /**
- * The live twin streams: each stream hears of its patient's new device readings ({@link LiveReadings})
- * and reads each new Observation through the gate as its viewer, with the purpose that holds at that
+ * The live twin streams: each stream hears of its patient's new Observations, whoever stored them and
+ * on whichever node ({@link LiveReadings}), and reads each new Observation through the gate as its viewer, with the purpose that holds at that
  * moment (ETREAT during the viewer's break-glass session, else TREAT) — a read like any other, decided
- * and audited. The first denial ends the stream with an {@code end} event (the page stops listening); the
+ * and audited. An Observation the viewer may not see (a category or a label its consent leaves out) is
+ * skipped; once the viewer may no longer read the patient (consent revoked, grant ended), the stream
+ * ends with an {@code end} event (the page stops listening); the
  * viewer's session expiry ends it without one (the browser reconnects and is authenticated again).
  */
 @ApplicationScoped
@@ -162,6 +164,11 @@ public class LiveStreams {
                         if (e.getStatusCode() == 404 || e.getStatusCode() == 410) {
                             continue;
                         }
+                        if (e.getStatusCode() == 403 && mayStillReadPatient()) {
+                            // this one is not the viewer's to see (a category or label the consent leaves
+                            // out): skipped, as a search leaves it out; the stream goes on
+                            continue;
+                        }
                         // 403 (consent revoked, grant ended) or the audit cannot record (503): nothing more
                         close("PT-LIVE-" + e.getStatusCode() + ": this patient's data may no longer be shown");
                         return;
@@ -188,6 +195,20 @@ public class LiveStreams {
                 close("PT-LIVE-500: live updates failed; reload the page");
             } finally {
                 request.terminate();
+            }
+        }
+
+        /**
+         * After a denied Observation: whether the viewer may still read the patient at all (a read of the
+         * Patient, decided and audited like the one that opened the stream). A denial here, or any error,
+         * ends the stream.
+         */
+        private boolean mayStillReadPatient() {
+            try {
+                reads.read("Patient", patientId);
+                return true;
+            } catch (BaseServerResponseException e) {
+                return false;
             }
         }
 

@@ -83,22 +83,15 @@ public final class CodeFlowLogin {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                 .header("Accept", "text/event-stream")
                 .GET();
-        Map<String, String> jar = cookies.computeIfAbsent(uri.getHost(), host -> new LinkedHashMap<>());
-        if (!jar.isEmpty()) {
-            request.header(
-                    "Cookie",
-                    jar.entrySet().stream()
-                            .map(c -> c.getKey() + "=" + c.getValue())
-                            .collect(Collectors.joining("; ")));
-        }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        return http.send(withCookies(request, uri).build(), HttpResponse.BodyHandlers.ofInputStream());
     }
 
     private HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(uri).GET(), uri);
     }
 
-    private HttpResponse<String> send(HttpRequest.Builder request, URI uri) throws IOException, InterruptedException {
+    /** Adds the session's cookies for the request's host. */
+    private HttpRequest.Builder withCookies(HttpRequest.Builder request, URI uri) {
         Map<String, String> jar = cookies.computeIfAbsent(uri.getHost(), host -> new LinkedHashMap<>());
         if (!jar.isEmpty()) {
             request.header(
@@ -107,7 +100,13 @@ public final class CodeFlowLogin {
                             .map(c -> c.getKey() + "=" + c.getValue())
                             .collect(Collectors.joining("; ")));
         }
-        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return request;
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request, URI uri) throws IOException, InterruptedException {
+        Map<String, String> jar = cookies.computeIfAbsent(uri.getHost(), host -> new LinkedHashMap<>());
+        HttpResponse<String> response =
+                http.send(withCookies(request, uri).build(), HttpResponse.BodyHandlers.ofString());
         for (String header : response.headers().allValues("Set-Cookie")) {
             String pair = header.split(";", 2)[0];
             int equals = pair.indexOf('=');

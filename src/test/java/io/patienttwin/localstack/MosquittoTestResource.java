@@ -17,8 +17,18 @@ public class MosquittoTestResource implements QuarkusTestResourceLifecycleManage
     public static final String PLATFORM = "patient-twin";
     public static final String OPERATOR = "operator";
     /** Device user names: the tests register Devices under some of these ids, and leave others unregistered. */
-    public static final java.util.List<String> DEVICES =
-            java.util.List.of("mon-a", "mon-b", "mon-c", "mon-x", "pump-1", "pump-2", "pump-3", "mon-live", "mon-ews");
+    public static final java.util.List<String> DEVICES = java.util.List.of(
+            "mon-a",
+            "mon-b",
+            "mon-c",
+            "mon-x",
+            "pump-1",
+            "pump-2",
+            "pump-3",
+            "mon-live",
+            "mon-ews",
+            "mon-wm",
+            "mon-wm-other");
 
     private static final String PORT_PROPERTY = "twin.test.mosquitto.port";
     private static MosquittoProcess broker;

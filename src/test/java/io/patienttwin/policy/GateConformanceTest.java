@@ -63,6 +63,8 @@ import org.junit.jupiter.api.TestFactory;
  * says alice sees only P's demographics, labs and vitals without the label.
  */
 @QuarkusTest
+@org.junit.jupiter.api.TestInstance(org.junit.jupiter.api.TestInstance.Lifecycle.PER_CLASS)
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class GateConformanceTest {
 
     private static final String P = "pat";
@@ -282,6 +284,215 @@ class GateConformanceTest {
             }
         }
         return cells;
+    }
+
+    // --- the live stream (the portal's twin page) ---------------------------------------------------
+
+    /**
+     * A principal as the portal's live stream meets it: a portal session of {@code user} (password = user
+     * name in the test realm), or, for a client without one, its bearer token; whether the portal lets it
+     * open clinician pages; and the read matrix's model of what it may see, by the principal's name there.
+     */
+    record LiveViewer(String name, String user, Supplier<String> token, boolean clinician, String modelOf) {}
+
+    List<LiveViewer> liveViewers() {
+        return List.of(
+                new LiveViewer("consented clinician", "alice", null, true, "consented clinician"),
+                new LiveViewer("non-consented clinician", "bob", null, true, "non-consented clinician"),
+                new LiveViewer("member of a consented organization", "erin", null, true, "member of a consented"),
+                new LiveViewer("compliance officer", "carol", null, false, "compliance officer"),
+                new LiveViewer("patient self", "pat", null, false, "patient self"),
+                new LiveViewer("EHR system with its bearer token", null, Tokens::ehrSystem, false, "EHR system"));
+    }
+
+    /**
+     * The live row of the matrix: each viewer opens the live stream of every patient of the data set
+     * (allowed exactly where the model lets it read the Patient, and only to clinicians), then new
+     * Observations of every patient are stored — for P first one labelled PSY, then a vital sign and a lab
+     * — and each stream must send exactly the new Observations the model lets its viewer see, and stay open
+     * past the ones it may not (a label or category its consent leaves out is no revocation).
+     */
+    @TestFactory
+    @org.junit.jupiter.api.Order(1) // before the read matrix, whose break-glass cells open sessions for alice
+    List<DynamicTest> everyPortalViewerOnTheLiveStream() {
+        createData();
+        List<DynamicTest> cells = new ArrayList<>();
+        for (LiveViewer viewer : liveViewers()) {
+            Predicate<Res> sees = principals().stream()
+                    .filter(p -> p.name().startsWith(viewer.modelOf()))
+                    .findFirst()
+                    .orElseThrow()
+                    .sees();
+            cells.add(DynamicTest.dynamicTest(viewer.name() + " × live stream", () -> live(viewer, sees)));
+        }
+        return cells;
+    }
+
+    private void live(LiveViewer viewer, Predicate<Res> model) throws Exception {
+        // the portal reads for ETREAT wherever the viewer holds an open break-glass session (opened by the
+        // read matrix's break-glass cells, or earlier tests, for up to an hour): it sees all of that patient
+        Set<String> emergency = viewer.user() == null
+                ? Set.of()
+                : accessIndex
+                        .sessionsOf(subjectOf(Tokens.password(viewer.user(), viewer.user())), Instant.now())
+                        .stream()
+                        .map(AccessIndex.Session::patientId)
+                        .collect(Collectors.toSet());
+        Predicate<Res> sees = x -> model.test(x) || emergency.contains(x.patient());
+        // the realm accepts redirects to the loopback address on any port, not to "localhost"
+        String base = (io.restassured.RestAssured.baseURI + ":" + io.restassured.RestAssured.port)
+                .replace("localhost", "127.0.0.1");
+        io.patienttwin.identity.CodeFlowLogin session = new io.patienttwin.identity.CodeFlowLogin();
+        if (viewer.user() != null) {
+            session.open(base + "/portal/patients", viewer.user(), viewer.user());
+        }
+        List<LiveStream> streams = new ArrayList<>();
+        try {
+            for (Res patient : patientsAsRes()) {
+                String url = base + "/portal/patients/" + patient.patient() + "/live";
+                boolean opens = viewer.clinician() && sees.test(patient);
+                if (viewer.user() == null) {
+                    int status = given().auth()
+                            .oauth2(viewer.token().get())
+                            .redirects()
+                            .follow(false)
+                            .accept("text/event-stream")
+                            .get(url)
+                            .statusCode();
+                    assertThat(status)
+                            .as("a bearer token opens no portal stream")
+                            .isNotEqualTo(200);
+                    continue;
+                }
+                java.net.http.HttpResponse<java.io.InputStream> answer = session.stream(url);
+                if (!opens) {
+                    assertThat(answer.statusCode())
+                            .as("the stream of " + patient.ref() + " is refused")
+                            .isEqualTo(403);
+                    answer.body().close();
+                    continue;
+                }
+                assertThat(answer.statusCode())
+                        .as("the stream of " + patient.ref() + " opens")
+                        .isEqualTo(200);
+                LiveStream stream = new LiveStream(patient.patient(), answer);
+                streams.add(stream);
+                stream.await("ready", Duration.ofSeconds(10));
+            }
+            List<Res> stored = new ArrayList<>();
+            String liveTag = FhirTestSupport.newTag();
+            stored.add(liveObservation(P, "laboratory", "2160-0", true, liveTag));
+            stored.add(liveObservation(P, "vital-signs", "29463-7", false, liveTag));
+            stored.add(liveObservation(P, "laboratory", "2160-0", false, liveTag));
+            for (String other : List.of(e, r, q)) {
+                stored.add(liveObservation(other, "laboratory", "2160-0", false, liveTag));
+            }
+            for (LiveStream stream : streams) {
+                Set<String> expected = stored.stream()
+                        .filter(x -> x.patient().equals(stream.patient) && sees.test(x))
+                        .map(Res::ref)
+                        .collect(Collectors.toCollection(LinkedHashSet::new));
+                Set<String> all = stored.stream().map(Res::ref).collect(Collectors.toSet());
+                await().atMost(Duration.ofSeconds(10))
+                        .pollInterval(Duration.ofMillis(50))
+                        .until(() -> stream.sources(all).containsAll(expected));
+                // whatever was not to be sent has had the time to arrive (the last stored is in, the reader
+                // works in order) and more: nothing else came
+                Thread.sleep(300);
+                assertThat(stream.sources(all))
+                        .as("the stream of Patient/" + stream.patient + " sends exactly what the viewer may see")
+                        .isEqualTo(expected);
+                assertThat(stream.lines)
+                        .as("the stream is still open")
+                        .noneMatch(l -> l.startsWith("event:") && l.contains("end"));
+            }
+        } finally {
+            for (LiveStream stream : streams) {
+                stream.answer.body().close();
+            }
+        }
+    }
+
+    /** The subject ({@code sub}) of an access token: the principal break-glass sessions are kept under. */
+    private static String subjectOf(String token) throws Exception {
+        byte[] claims = java.util.Base64.getUrlDecoder().decode(token.split("\\.")[1]);
+        return new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(claims)
+                .path("sub")
+                .asText();
+    }
+
+    /** An open live stream, read line by line on a thread of its own. */
+    private static final class LiveStream {
+        final String patient;
+        final java.net.http.HttpResponse<java.io.InputStream> answer;
+        final List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        LiveStream(String patient, java.net.http.HttpResponse<java.io.InputStream> answer) {
+            this.patient = patient;
+            this.answer = answer;
+            Thread reader = new Thread(() -> {
+                try (java.io.BufferedReader in = new java.io.BufferedReader(
+                        new java.io.InputStreamReader(answer.body(), java.nio.charset.StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = in.readLine()) != null) {
+                        lines.add(line);
+                    }
+                } catch (java.io.IOException closed) {
+                    // closed at the end of the cell
+                }
+            });
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        void await(String text, Duration timeout) {
+            org.awaitility.Awaitility.await()
+                    .atMost(timeout)
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> lines.stream().anyMatch(l -> l.contains(text)));
+        }
+
+        /** The Observations of {@code among} the stream's reading events named as their source. */
+        Set<String> sources(Set<String> among) {
+            Set<String> found = new LinkedHashSet<>();
+            for (String line : lines) {
+                for (String ref : among) {
+                    if (line.startsWith("data:") && line.contains("\"source\":\"" + ref + "\"")) {
+                        found.add(ref);
+                    }
+                }
+            }
+            return found;
+        }
+    }
+
+    /** A new Observation with a value the twin reads (so a stream has a point to send), not in the read matrix's data. */
+    private Res liveObservation(String patient, String category, String loinc, boolean psy, String liveTag) {
+        Observation observation = FhirTestSupport.tagged(new Observation(), liveTag);
+        observation.setStatus(Observation.ObservationStatus.FINAL);
+        observation
+                .addCategory()
+                .addCoding()
+                .setSystem("http://terminology.hl7.org/CodeSystem/observation-category")
+                .setCode(category);
+        observation.getCode().addCoding().setSystem("http://loinc.org").setCode(loinc);
+        boolean weight = loinc.equals("29463-7");
+        observation.setValue(new org.hl7.fhir.r4.model.Quantity(weight ? 71.5 : 1.1)
+                .setSystem("http://unitsofmeasure.org")
+                .setCode(weight ? "kg" : "mg/dL")
+                .setUnit(weight ? "kg" : "mg/dL"));
+        observation.setEffective(new org.hl7.fhir.r4.model.DateTimeType(new Date()));
+        observation.setSubject(new Reference("Patient/" + patient));
+        if (psy) {
+            observation.getMeta().addSecurity().setSystem(SensitiveLabel.SYSTEM).setCode("PSY");
+        }
+        String id = io.patienttwin.fhir.OperatorWrites.create(observation);
+        return new Res(
+                "Observation/" + id,
+                patient,
+                category.equals("vital-signs") ? DataCategory.VITALS : DataCategory.LABS,
+                psy);
     }
 
     // --- paths -------------------------------------------------------------------------------------

@@ -293,6 +293,39 @@ class WriteGateTest {
         assertThat(counted.getTotal()).isZero();
     }
 
+    @Test
+    void aResourceNamingTwoPatientsIsRefusedAndAPatientLinkIsDecidedOnTheLinkedPatientToo() {
+        String other = "wg-a2-" + suffix;
+        Patient secondOfA = FhirTestSupport.tagged(new Patient(), tag);
+        secondOfA.setId(other);
+        fhir().body(json(secondOfA)).put("/fhir/Patient/" + other).then().statusCode(201);
+        String before = rows();
+
+        // one record belongs to one patient: a second patient in another compartment link is refused,
+        // whoever manages it (for B it would be data written into a record the writer may not reach)
+        for (String performer : List.of(b, other)) {
+            Observation twoPatients = tagged(OperatorWrites.labOf(a));
+            twoPatients.addPerformer(new Reference("Patient/" + performer));
+            refused(fhir().body(json(twoPatients)).post("/fhir/Observation"), 422, "PT-FHIR-422-COMPARTMENT");
+        }
+        // a Patient's link changes the linked patient's record: decided on it too
+        Patient linkedToB = FhirTestSupport.tagged(new Patient(), tag);
+        linkedToB.setId(a);
+        linkedToB.addLink().setOther(new Reference("Patient/" + b)).setType(Patient.LinkType.SEEALSO);
+        refused(fhir().body(json(linkedToB)).put("/fhir/Patient/" + a), 403, "PT-POLICY-403");
+        assertThat(rows()).as("nothing changed").isEqualTo(before);
+        assertThat(audit("Patient/" + a)).contains("update deny DENY-NO-CUSTODIAN-GRANT");
+
+        // the same patient twice, or a link to a patient the writer reaches, is written
+        Observation selfReported = tagged(OperatorWrites.labOf(a));
+        selfReported.addPerformer(new Reference("Patient/" + a));
+        FhirTestSupport.create(selfReported);
+        Patient linkedToOwn = FhirTestSupport.tagged(new Patient(), tag);
+        linkedToOwn.setId(a);
+        linkedToOwn.addLink().setOther(new Reference("Patient/" + other)).setType(Patient.LinkType.SEEALSO);
+        fhir().body(json(linkedToOwn)).put("/fhir/Patient/" + a).then().statusCode(200);
+    }
+
     // --- smaller ones ----------------------------------------------------------------------------------
 
     @Test

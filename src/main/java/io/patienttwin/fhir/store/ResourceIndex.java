@@ -35,6 +35,17 @@ final class ResourceIndex {
      */
     final List<String> unresolvedCompartmentLinks = new ArrayList<>();
 
+    /** Every patient a compartment link names, in the order of the links, each once. */
+    java.util.Set<String> compartmentPatients() {
+        java.util.Set<String> patients = new java.util.LinkedHashSet<>();
+        for (ReferenceRow row : references) {
+            if (row.patientCompartment() && "Patient".equals(row.targetType()) && row.targetId() != null) {
+                patients.add(row.targetId());
+            }
+        }
+        return patients;
+    }
+
     /** The patient whose compartment this resource belongs to, or null. */
     String compartmentPatient() {
         for (ReferenceRow row : references) {

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -228,13 +229,18 @@ public class ResourceStore {
         ResourceIndex index = indexer.index(resource);
         String patientId = "Patient".equals(entity.type) ? entity.resourceId : index.compartmentPatient();
         requireResolvedCompartment(entity.type, index, patientId);
+        Set<String> linkedPatients = otherPatients(entity, index, patientId);
         String managingOrganization = r4 instanceof Patient patient ? managingOrganization(patient) : null;
         boolean inCompartment = patientId != null;
         long mask = inCompartment ? Sensitivity.maskOf(r4) : 0;
         if (decided) {
+            String interaction = entity.pid == null || entity.deleted ? "create" : "update";
             gate.check(
-                    entity.pid == null || entity.deleted ? "create" : "update",
+                    interaction,
                     new WriteGate.Side(entity.type, entity.resourceId, patientId, managingOrganization, mask));
+            for (String linked : linkedPatients) {
+                gate.checkLinkedPatient(interaction, entity.type, entity.resourceId, linked);
+            }
         }
         if ("Patient".equals(entity.type)) {
             gate.patientWritten(entity.resourceId, managingOrganization);
@@ -289,6 +295,25 @@ public class ResourceStore {
                     + " belongs to a patient's record and must name its patient ("
                     + String.join(", ", registry.compartmentParams(type)) + ")");
         }
+    }
+
+    /**
+     * The patients other than its own that a version links in its compartment parameters. A resource
+     * belongs to one patient's record, whose consents decide who reads it: one naming a second patient
+     * (an Observation of A performed by Patient/B) would put data into B's compartment that B's readers
+     * are not asked about, and is refused. A Patient's {@code link} to another patient changes that
+     * patient's record too, so it is returned, and the write is decided on each.
+     */
+    private Set<String> otherPatients(FhirResourceEntity entity, ResourceIndex index, String patientId) {
+        Set<String> others = index.compartmentPatients();
+        others.remove(patientId);
+        if (others.isEmpty() || "Patient".equals(entity.type)) {
+            return others;
+        }
+        throw new UnprocessableEntityException("PT-FHIR-422-COMPARTMENT: a " + entity.type
+                + " belongs to one patient's record; this one names Patient/" + patientId + " and Patient/"
+                + others.iterator().next() + " in its patient links ("
+                + String.join(", ", registry.compartmentParams(entity.type)) + ")");
     }
 
     /** The id of a Patient's managing organization when it is a relative reference to an Organization. */

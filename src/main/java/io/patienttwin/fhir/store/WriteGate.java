@@ -77,6 +77,14 @@ class WriteGate {
     }
 
     /**
+     * Decides a write of {@code type/id} on a patient it links besides its own (a Patient's {@code link}):
+     * the writer must reach that patient's record too.
+     */
+    void checkLinkedPatient(String interaction, String type, String id, String linkedPatient) {
+        check(interaction, new Side(type, id, linkedPatient, null, 0));
+    }
+
+    /**
      * Refuses a write by a principal (audited with the reason), as {@link #check} refuses a forbidden one;
      * the operator's own writes pass.
      */
@@ -94,7 +102,7 @@ class WriteGate {
     }
 
     private String custodianOf(Side side) {
-        if ("Patient".equals(side.type())) {
+        if ("Patient".equals(side.type()) && side.id().equals(side.patientId())) {
             return side.managingOrganization() == null ? null : "Organization/" + side.managingOrganization();
         }
         if (side.patientId() == null) {
