@@ -30,7 +30,8 @@ import org.hl7.fhir.r4.model.Reference;
 
 /**
  * Stores a batch of readings in one transaction through the normal write path ({@link
- * ResourceService#update}, so indexed, decided by the write gate and given their integrity leaves),
+ * ResourceService#createUnderFreeId}, so validated, indexed, decided by the write gate and given their
+ * integrity leaves; the batch's index rows and leaves are written together),
  * each as the write of its device: a {@link Principal#device device principal} assigned to the patient
  * its Device names at this moment. Each device's stored readings of the batch are one audit record.
  */
@@ -121,7 +122,8 @@ public class ReadingWriter {
             }
             observation.setSubject(new Reference(patient));
             currentReader.set(contextOf(reading.deviceId(), assignment.patientId(), now));
-            WriteOutcome written = resources.update("Observation", id, observation, null);
+            // the id was looked up above and is free: no lock query per reading, one flush per batch
+            WriteOutcome written = resources.createUnderFreeId(id, observation);
             vitalsByPatient
                     .computeIfAbsent(assignment.patientId(), p -> new ArrayList<>())
                     .addAll(TwinBuilder.news2((Observation) written.resource()));
@@ -131,6 +133,7 @@ public class ReadingWriter {
                     .add("Observation/" + id);
             outcomes.add(new Outcome(reading, true, false, null, assignment.patientId()));
         }
+        resources.flush();
         List<EarlyWarning.Assessment> assessments = new ArrayList<>();
         vitalsByPatient.forEach((patientId, vitals) -> {
             EarlyWarning.Assessment assessment = earlyWarning.assess(patientId, vitals, now);

@@ -109,6 +109,23 @@ public class ResourceService {
     }
 
     /**
+     * Creates a resource under an id the caller has looked up in this transaction and found free ({@link
+     * ResourceStore#createUnder}), and leaves its index rows and leaf to the transaction's next {@link
+     * #flush}: a batch of such writes costs one round of inserts, not one per resource (the device
+     * readings' path). Validated, decided and indexed like any write.
+     */
+    @Transactional
+    public WriteOutcome createUnderFreeId(String id, IBaseResource resource) {
+        prepare(resource, id, true);
+        return store.createUnder(id, resource);
+    }
+
+    /** Writes what the transaction's writes left pending now, so that an error surfaces in the caller. */
+    public void flush() {
+        store.flushIfAtLeast(1);
+    }
+
+    /**
      * Conditional update ({@code PUT Type?criteria}): the one match among what the writer may read is
      * updated; with none, the resource is created (under its own id when it carries one, which must not
      * name an existing resource); several are a 412.

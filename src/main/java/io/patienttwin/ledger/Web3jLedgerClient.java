@@ -79,6 +79,8 @@ public class Web3jLedgerClient implements LedgerClient {
     private final LedgerConfig config;
     private final OkHttpClient http = new OkHttpClient();
     private volatile Connection connection;
+    /** The last connection made, kept after it was dropped: the chain this node last knew. */
+    private volatile Connection lastConnected;
 
     public Web3jLedgerClient(LedgerConfig config) {
         this.config = config;
@@ -98,27 +100,73 @@ public class Web3jLedgerClient implements LedgerClient {
         }
     }
 
+    /**
+     * What the node serves now. When its genesis block changed (a reset chain, or another one), the
+     * answer names the new genesis at once, with the contracts of the chain last connected to, and the
+     * connection is dropped: the next chain call connects again (finding, or on local chains deploying,
+     * the contracts). So a follower whose cursor names the old genesis halts on its next step, whoever
+     * noticed first and however long the new contracts take (two nodes deploying them at once once kept
+     * both followers from halting for more than 20 s, TwoInstancesIT).
+     */
     @Override
     public ChainFacts chainFacts() {
-        Connection c = connection();
+        Connection c;
+        try {
+            c = connection();
+        } catch (LedgerException e) {
+            // no contracts to connect to: if that is because the node serves another chain, say so
+            Optional<ChainFacts> another = anotherChain();
+            if (another.isPresent()) {
+                return another.get();
+            }
+            throw e;
+        }
         try {
             String genesis = genesisHash(c.web3j());
+            long head = c.web3j().ethBlockNumber().send().getBlockNumber().longValueExact();
             if (!genesis.equals(c.genesisHash())) {
-                // the node now serves another chain: find (or, locally, deploy) the contracts again
                 LOG.warnf(
                         "The chain at %s has a new genesis block %s (was %s)",
                         config.rpcUrl(), genesis, c.genesisHash());
-                c = reconnect(c);
+                drop(c);
             }
-            long head = c.web3j().ethBlockNumber().send().getBlockNumber().longValueExact();
             return new ChainFacts(
                     config.chainId(),
-                    c.genesisHash(),
+                    genesis,
                     c.registry().getContractAddress(),
                     c.anchor().getContractAddress(),
                     head);
         } catch (IOException e) {
             throw unreachable(e);
+        }
+    }
+
+    /**
+     * When no connection can be made: the node's facts if it serves a chain with another genesis than the
+     * one last connected to (with that chain's contract addresses), else empty.
+     */
+    private Optional<ChainFacts> anotherChain() {
+        Connection last = lastConnected;
+        if (last == null) {
+            return Optional.empty();
+        }
+        Web3j probe = Besu.build(new HttpService(config.rpcUrl(), http));
+        try {
+            String genesis = genesisHash(probe);
+            if (genesis.equals(last.genesisHash())) {
+                return Optional.empty();
+            }
+            long head = probe.ethBlockNumber().send().getBlockNumber().longValueExact();
+            return Optional.of(new ChainFacts(
+                    config.chainId(),
+                    genesis,
+                    last.registry().getContractAddress(),
+                    last.anchor().getContractAddress(),
+                    head));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        } finally {
+            probe.shutdown();
         }
     }
 
@@ -503,12 +551,12 @@ public class Web3jLedgerClient implements LedgerClient {
                 .getHash();
     }
 
-    private synchronized Connection reconnect(Connection stale) {
+    /** Forgets a connection (unless another replaced it already): the next chain call connects again. */
+    private synchronized void drop(Connection stale) {
         if (connection == stale) {
             connection = null;
             stale.web3j().shutdown();
         }
-        return connection();
     }
 
     private synchronized Connection connection() {
@@ -543,6 +591,7 @@ public class Web3jLedgerClient implements LedgerClient {
                     ConsentRegistry.load(addresses[0], web3j, transactions, gas),
                     AuditAnchor.load(addresses[1], web3j, transactions, gas),
                     genesis);
+            lastConnected = connection;
             return connection;
         } catch (IOException e) {
             web3j.shutdown();

@@ -114,6 +114,17 @@ public class ResourceStore {
     }
 
     /**
+     * Stores a new resource under an id the caller has found free in this transaction (a device reading,
+     * whose id its message determines), without {@link #update}'s row-lock query: a concurrent creator of
+     * the same id makes this transaction fail on the unique key (the caller retries and then finds it),
+     * never two versions 1. Decided by the write gate like any create.
+     */
+    @Transactional
+    public WriteOutcome createUnder(String id, IBaseResource resource) {
+        return create(resource, id, "PUT");
+    }
+
+    /**
      * Replaces a resource with a new version, or creates it under the client's id when absent.
      *
      * @param expectedVersion the version the client believes current (If-Match), or null to skip the check
