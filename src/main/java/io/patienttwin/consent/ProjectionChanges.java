@@ -56,6 +56,7 @@ public class ProjectionChanges {
     private final AtomicLong received = new AtomicLong();
     private final java.util.Map<String, java.util.function.Consumer<String>> subscriptions =
             new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<String, Runnable> resumptions = new java.util.concurrent.ConcurrentHashMap<>();
 
     private volatile Connection connection;
     private volatile boolean listening;
@@ -122,15 +123,17 @@ public class ProjectionChanges {
     /**
      * Hands the notifications of another channel to {@code handler}, on this node's one listening
      * connection (a connection per channel would be one more held outside the pool). Subscribe before
-     * the application has started (a {@code StartupEvent} observer of priority below 5); a notification
-     * missed while the connection was lost is not replayed. The handler runs on the listening thread:
-     * it must hand long work off.
+     * the application has started (a {@code StartupEvent} observer of priority below 5). A notification
+     * sent while the connection was lost is gone: {@code resumed} runs each time the node listens again
+     * (and once when it first listens), so that the subscriber can look for what it may have missed.
+     * Both run on the listening thread: they must hand long work off.
      */
-    public void subscribe(String channel, java.util.function.Consumer<String> handler) {
+    public void subscribe(String channel, java.util.function.Consumer<String> handler, Runnable resumed) {
         if (!channel.matches("[a-z_]{1,63}")) {
             throw new IllegalArgumentException("not a channel name: " + channel);
         }
         subscriptions.put(channel, handler);
+        resumptions.put(channel, resumed);
     }
 
     // ---- the listening side ---------------------------------------------------------------------------
@@ -225,6 +228,13 @@ public class ProjectionChanges {
                     // changes may have been missed while not listening: read everything again
                     reloadAll();
                     LOG.info("Projection changes: listening again; indexes reloaded");
+                    resumptions.forEach((channel, resumed) -> {
+                        try {
+                            resumed.run();
+                        } catch (RuntimeException e) {
+                            LOG.warnf("Projection changes: the subscriber of %s failed on resuming: %s", channel, e);
+                        }
+                    });
                 }
                 PGNotification[] notifications =
                         connection.unwrap(PGConnection.class).getNotifications(1_000);

@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
-import java.util.function.Consumer;
 
 /**
  * Who wants to hear of a patient's new Observations: the portal's live twin streams. Told after any
@@ -25,10 +24,19 @@ import java.util.function.Consumer;
 @ApplicationScoped
 public class LiveReadings {
 
-    private final Map<String, Set<Consumer<List<String>>>> listeners = new ConcurrentHashMap<>();
+    /** A live stream's ears. */
+    public interface Listener {
+        /** New Observations of the patient ({@code Observation/{id}}). */
+        void stored(List<String> observations);
+
+        /** News may have been lost (this node stopped listening for a while): look for what is new. */
+        void missed();
+    }
+
+    private final Map<String, Set<Listener>> listeners = new ConcurrentHashMap<>();
 
     /** Listens to a patient's new readings until the returned handle is closed. */
-    public AutoCloseable listen(String patientId, Consumer<List<String>> listener) {
+    public AutoCloseable listen(String patientId, Listener listener) {
         listeners.computeIfAbsent(patientId, p -> new CopyOnWriteArraySet<>()).add(listener);
         return () -> listeners.computeIfPresent(patientId, (p, set) -> {
             set.remove(listener);
@@ -49,7 +57,15 @@ public class LiveReadings {
 
     /** Hears every node's new Observations (PostgreSQL), subscribed before the application listens. */
     void subscribe(@Observes @Priority(1) StartupEvent event) {
-        changes.subscribe(ObservationsCommitted.CHANNEL, payload -> committed(ObservationsCommitted.parse(payload)));
+        changes.subscribe(
+                ObservationsCommitted.CHANNEL,
+                payload -> committed(ObservationsCommitted.parse(payload)),
+                this::missed);
+    }
+
+    /** The node listens again after a gap: every listener may have missed news. */
+    void missed() {
+        listeners.values().forEach(set -> set.forEach(Listener::missed));
     }
 
     /** New Observations: every node's by NOTIFY, or this node's by an event where there is none (H2). */
@@ -59,13 +75,13 @@ public class LiveReadings {
 
     /** Tells the patient's listeners of newly stored Observations ({@code Observation/{id}}). */
     void stored(String patientId, List<String> observations) {
-        Set<Consumer<List<String>>> set = listeners.get(patientId);
+        Set<Listener> set = listeners.get(patientId);
         if (set == null || observations.isEmpty()) {
             return;
         }
         List<String> copy = List.copyOf(observations);
-        for (Consumer<List<String>> listener : set) {
-            listener.accept(copy);
+        for (Listener listener : set) {
+            listener.stored(copy);
         }
     }
 }

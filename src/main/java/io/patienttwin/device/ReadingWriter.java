@@ -38,12 +38,8 @@ import org.hl7.fhir.r4.model.Reference;
 @ApplicationScoped
 public class ReadingWriter {
 
-    /** What became of one reading; {@code patientId} is the patient it was stored for, when stored. */
-    public record Outcome(Reading reading, boolean stored, boolean duplicate, Refusal refusal, String patientId) {
-        Outcome(Reading reading, boolean stored, boolean duplicate, Refusal refusal) {
-            this(reading, stored, duplicate, refusal, null);
-        }
-    }
+    /** What became of one reading. */
+    public record Outcome(Reading reading, boolean stored, boolean duplicate, Refusal refusal) {}
 
     private final ResourceService resources;
     private final CurrentReader currentReader;
@@ -131,7 +127,7 @@ public class ReadingWriter {
             writtenByDevice
                     .computeIfAbsent(reading.deviceId(), d -> new ArrayList<>())
                     .add("Observation/" + id);
-            outcomes.add(new Outcome(reading, true, false, null, assignment.patientId()));
+            outcomes.add(new Outcome(reading, true, false, null));
         }
         resources.flush();
         List<EarlyWarning.Assessment> assessments = new ArrayList<>();

@@ -120,14 +120,16 @@ public class ClinicianPages {
     /**
      * The twin page's live readings as Server-Sent Events: opened like a read of the patient (decided and
      * audited), then each new device reading is read through the gate as this clinician before it is
-     * sent ({@link LiveStreams}). 403 when the patient may not be read, 503 when the node holds its
-     * maximum of streams.
+     * sent ({@link LiveStreams}). A browser that reconnects sends the id of the last event it had
+     * ({@code Last-Event-ID}, an instant): what was stored since is sent first. 403 when the patient may
+     * not be read, 503 when the node holds its maximum of streams.
      */
     @GET
     @Path("/patients/{id}/live")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     public void live(
             @PathParam("id") String id,
+            @jakarta.ws.rs.HeaderParam("Last-Event-ID") String lastEventId,
             @jakarta.ws.rs.core.Context jakarta.ws.rs.sse.SseEventSink sink,
             @jakarta.ws.rs.core.Context jakarta.ws.rs.sse.Sse sse) {
         Response refused = pages.guard(() -> {
@@ -138,12 +140,24 @@ public class ClinicianPages {
             if (!live.hasRoom()) {
                 throw new PortalException(503, "Busy", "Too many live views on this server; reload later.");
             }
-            live.open(patientId, viewer.principal(), viewer.sessionExpires(), sink, sse);
+            live.open(patientId, viewer.principal(), viewer.sessionExpires(), lastEvent(lastEventId), sink, sse);
             return null;
         });
         if (refused != null) {
             throw new jakarta.ws.rs.WebApplicationException(
                     Response.status(refused.getStatus()).build());
+        }
+    }
+
+    /** The instant a reconnecting browser names as its last event (the stream's event ids), or null. */
+    private static java.time.Instant lastEvent(String lastEventId) {
+        if (lastEventId == null || lastEventId.length() > 40) {
+            return null;
+        }
+        try {
+            return java.time.Instant.parse(lastEventId.trim());
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
         }
     }
 

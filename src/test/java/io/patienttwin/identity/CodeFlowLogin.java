@@ -79,10 +79,17 @@ public final class CodeFlowLogin {
 
     /** A streamed answer in the same session (Server-Sent Events), redirects not followed. */
     public HttpResponse<java.io.InputStream> stream(String page) throws IOException, InterruptedException {
+        return stream(page, Map.of());
+    }
+
+    /** As {@link #stream(String)}, with more request headers (e.g. {@code Last-Event-ID}). */
+    public HttpResponse<java.io.InputStream> stream(String page, Map<String, String> headers)
+            throws IOException, InterruptedException {
         URI uri = URI.create(page);
         HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                 .header("Accept", "text/event-stream")
                 .GET();
+        headers.forEach(request::header);
         return http.send(withCookies(request, uri).build(), HttpResponse.BodyHandlers.ofInputStream());
     }
 

@@ -12,7 +12,9 @@ import io.patienttwin.consent.ConsentDraft;
 import io.patienttwin.consent.Purpose;
 import io.patienttwin.device.MqttTestClient;
 import io.patienttwin.device.WithDevices;
+import io.patienttwin.fhir.FhirTestSupport;
 import io.patienttwin.fhir.TestCustodian;
+import io.patienttwin.identity.CodeFlowLogin;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -30,6 +32,7 @@ import java.util.UUID;
 import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.Device;
 import org.hl7.fhir.r4.model.Enumerations.AdministrativeGender;
+import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.junit.jupiter.api.AfterAll;
@@ -162,6 +165,90 @@ class LiveTwinBrowserTest {
         // and the page cannot be opened again
         alice.navigate(url("/portal/patients/" + patient));
         assertThat(alice.textContent("#error-heading")).isEqualTo("Not permitted");
+    }
+
+    @Test
+    void aReconnectingStreamGetsWhatWasStoredSinceItsLastEventAndNotificationsLostWhileNotListeningAreCaughtUp()
+            throws Exception {
+        String patient = "lv-" + UUID.randomUUID().toString().substring(0, 8);
+        FhirTestSupport.ensurePatient(patient);
+        consentToAlice(patient);
+        String first = FhirTestSupport.create(heartRateObservation(patient, 81));
+        Instant firstStored = parse(fhir().get("/fhir/Observation/" + first).asString(), Observation.class)
+                .getMeta()
+                .getLastUpdated()
+                .toInstant();
+
+        String base = url("");
+        CodeFlowLogin alice = new CodeFlowLogin();
+        assertThat(alice.open(base + "/portal/patients/" + patient, "alice", "alice")
+                        .statusCode())
+                .isEqualTo(200);
+        // a browser reconnecting after a reading it had from before the first one: sent what came since
+        java.net.http.HttpResponse<java.io.InputStream> live = alice.stream(
+                base + "/portal/patients/" + patient + "/live",
+                java.util.Map.of("Last-Event-ID", firstStored.minusSeconds(1).toString()));
+        assertThat(live.statusCode()).isEqualTo(200);
+        java.util.List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread reader = new Thread(() -> {
+            try (java.io.BufferedReader in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(live.body(), java.nio.charset.StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    lines.add(line);
+                }
+            } catch (java.io.IOException closed) {
+                // closed at the end of the test
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> lines.stream().anyMatch(l -> l.contains("Observation/" + first)));
+            assertThat(lines).as("events carry the instant to resume from").anyMatch(l -> l.startsWith("id:"));
+
+            // the node stops listening (its connection killed): what is stored meanwhile is not announced
+            io.patienttwin.consent.ProjectionChanges changes = io.quarkus.arc.Arc.container()
+                    .instance(io.patienttwin.consent.ProjectionChanges.class)
+                    .get();
+            LiveStreams streams =
+                    io.quarkus.arc.Arc.container().instance(LiveStreams.class).get();
+            long catchUps = streams.catchUps();
+            QuarkusTransaction.requiringNew()
+                    .run(() -> em.createNativeQuery("select pg_terminate_backend(pid) from pg_stat_activity"
+                                    + " where query like 'LISTEN patienttwin%' and datname = current_database()"
+                                    + " and pid <> pg_backend_pid()")
+                            .getResultList());
+            await().atMost(Duration.ofSeconds(10)).until(() -> !changes.listening());
+            String missed = FhirTestSupport.create(heartRateObservation(patient, 83));
+            await().atMost(Duration.ofSeconds(15))
+                    .until(() -> lines.stream().anyMatch(l -> l.contains("Observation/" + missed)));
+            assertThat(streams.catchUps()).as("found by the catch-up").isGreaterThan(catchUps);
+            assertThat(lines.stream().filter(l -> l.contains("Observation/" + first)))
+                    .as("nothing sent twice")
+                    .hasSize(1);
+        } finally {
+            live.body().close();
+        }
+    }
+
+    private static Observation heartRateObservation(String patient, int value) {
+        Observation observation = new Observation();
+        observation.setStatus(Observation.ObservationStatus.FINAL);
+        observation
+                .addCategory()
+                .addCoding()
+                .setSystem("http://terminology.hl7.org/CodeSystem/observation-category")
+                .setCode("vital-signs");
+        observation.getCode().addCoding().setSystem("http://loinc.org").setCode("8867-4");
+        observation.setValue(new org.hl7.fhir.r4.model.Quantity(value)
+                .setSystem("http://unitsofmeasure.org")
+                .setCode("/min")
+                .setUnit("/min"));
+        observation.setEffective(new org.hl7.fhir.r4.model.DateTimeType(new java.util.Date()));
+        observation.setSubject(new Reference("Patient/" + patient));
+        return observation;
     }
 
     private static String heartRate(String id, int value) {
