@@ -82,7 +82,11 @@ public class IntegrityAnchorer {
         return closed + completeAnchored();
     }
 
-    /** Closes a batch of whatever waits now, due or not (tests, and operators before a sweep). */
+    /**
+     * Closes a batch of whatever waits now, due or not (tests, and operators before a sweep). Waits for a
+     * round another thread or node is in the middle of, then closes what that round left: once this
+     * returns, every leaf committed before the call is in a batch.
+     */
     public int closeNow() {
         int closed = QuarkusTransaction.requiringNew().call(() -> closeBatch(true));
         return closed + completeAnchored();
@@ -148,8 +152,10 @@ public class IntegrityAnchorer {
     }
 
     private int closeBatch(boolean force) {
+        // a round of its own skips a batch another node is closing; a forced one waits for it to finish
         List<?> lock = entityManager
-                .createNativeQuery("select id from integrity_anchor_lock where id = 1 for update skip locked")
+                .createNativeQuery(
+                        "select id from integrity_anchor_lock where id = 1 for update" + (force ? "" : " skip locked"))
                 .getResultList();
         if (lock.isEmpty()) {
             return 0; // another node is closing a batch

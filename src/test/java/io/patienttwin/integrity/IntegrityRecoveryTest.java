@@ -53,6 +53,9 @@ class IntegrityRecoveryTest {
     @Inject
     LedgerClient ledger;
 
+    @Inject
+    io.agroal.api.AgroalDataSource dataSource;
+
     @ConfigProperty(name = "twin.ledger.rpc-url")
     String rpcUrl;
 
@@ -106,7 +109,7 @@ class IntegrityRecoveryTest {
     }
 
     @Test
-    void aBatchIdTheChainHoldsWithAnotherRootIsRefusedNotConfirmed() {
+    void aBatchIdTheChainHoldsWithAnotherRootIsRefusedNotConfirmed() throws Exception {
         subject(); // the test custodian's grant and patient need the chain and the writer: first
         writer.stop();
         long batch;
@@ -133,6 +136,36 @@ class IntegrityRecoveryTest {
                 given().auth().oauth2(io.patienttwin.identity.Tokens.carol()).post("/api/integrity/sweep");
         swept.then().statusCode(200);
         assertThat(swept.asString()).contains("\"kind\":\"REFUSED\",\"batch\":" + batch + ",");
+    }
+
+    @Test
+    void closeNowWaitsForARoundInTheMiddleOfClosingAndLeavesNoLeafUnbatched() throws Exception {
+        subject(); // the test custodian's grant and patient need the chain and the writer: first
+        String id = createObservation("75.125");
+        java.util.concurrent.ExecutorService caller = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.Future<Integer> closing;
+            // another node's round in the middle of closing a batch: it holds the anchor lock
+            try (java.sql.Connection round = dataSource.getConnection()) {
+                round.setAutoCommit(false);
+                try (java.sql.Statement lock = round.createStatement()) {
+                    lock.executeQuery("select id from integrity_anchor_lock where id = 1 for update")
+                            .close();
+                }
+                closing = caller.submit(() -> anchorer.closeNow());
+                Thread.sleep(500);
+                assertThat(closing.isDone())
+                        .as("closeNow waits for the round in progress")
+                        .isFalse();
+                round.commit();
+            }
+            closing.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(batchOf(id))
+                    .as("the leaf is in a batch once closeNow returns")
+                    .isPositive();
+        } finally {
+            caller.shutdownNow();
+        }
     }
 
     @Test
@@ -217,20 +250,13 @@ class IntegrityRecoveryTest {
     /** The batch of version 1 of an Observation, from its proof. */
     /**
      * Closes a batch now and returns the one that holds the Observation's leaf. The anchorer's own round
-     * may have taken the leaf a moment before and commit its batch a moment after closeNow (which then
-     * finds nothing to close): looked for until that batch is there (seen twice in CI, 2026-12-08, when
-     * the tests took the newest batch or expected the leaf batched at once).
+     * may be closing a batch at that moment; {@code closeNow} waits for it, so the leaf is in a batch
+     * either way (before it did not: two CI failures, 2026-12-08, when the background round had taken
+     * the leaf and not yet committed).
      */
-    private long closedBatchOf(String id) {
-        return await().atMost(ANCHORED)
-                .pollInterval(Duration.ofMillis(100))
-                .ignoreExceptions()
-                .until(
-                        () -> {
-                            anchorer.closeNow();
-                            return batchOf(id);
-                        },
-                        batch -> true);
+    private long closedBatchOf(String id) throws Exception {
+        anchorer.closeNow();
+        return batchOf(id);
     }
 
     private static long batchOf(String id) throws Exception {
