@@ -28,7 +28,10 @@ public class ProjectionChangesHealthCheck implements HealthCheck {
                 .status(changes.listening())
                 .withData("active", changes.active())
                 .withData("received", changes.received());
-        changes.lastError().ifPresent(error -> response.withData("error", error));
+        // readiness is public: a stable text, the driver's message is in the log
+        changes.lastError()
+                .ifPresent(error -> response.withData(
+                        "error", "PT-PROJECTION-503: not listening for changes (details in the log)"));
         return response.build();
     }
 }

@@ -101,15 +101,20 @@ class DatabaseOutageIT {
                 bodies.add(r.statusCode() + " " + r.body());
             }
         }
-        int readiness = HTTP.send(
-                        HttpRequest.newBuilder(URI.create(app.base() + "/q/health/ready"))
-                                .build(),
-                        HttpResponse.BodyHandlers.discarding())
-                .statusCode();
+        HttpResponse<String> ready = HTTP.send(
+                HttpRequest.newBuilder(URI.create(app.base() + "/q/health/ready"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        int readiness = ready.statusCode();
         System.out.println("reads while the database was away, by status: " + during);
 
         assertThat(during.keySet()).as("answers while away: %s", bodies).containsOnly(503);
         assertThat(readiness).isEqualTo(503);
+        assertThat(ready.body())
+                .as("public readiness names the fault by a stable code, not by the driver's message")
+                .contains("PT-DB-503")
+                .doesNotContain("accepting connections")
+                .doesNotContain(DB);
 
         // back
         admin("alter database " + DB + " allow_connections true");
