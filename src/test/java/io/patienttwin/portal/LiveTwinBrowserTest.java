@@ -189,20 +189,8 @@ class LiveTwinBrowserTest {
                 base + "/portal/patients/" + patient + "/live",
                 java.util.Map.of("Last-Event-ID", firstStored.minusSeconds(1).toString()));
         assertThat(live.statusCode()).isEqualTo(200);
-        java.util.List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
-        Thread reader = new Thread(() -> {
-            try (java.io.BufferedReader in = new java.io.BufferedReader(
-                    new java.io.InputStreamReader(live.body(), java.nio.charset.StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    lines.add(line);
-                }
-            } catch (java.io.IOException closed) {
-                // closed at the end of the test
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
+        io.patienttwin.identity.EventStreamLines events = new io.patienttwin.identity.EventStreamLines(live);
+        java.util.List<String> lines = events.lines;
         try {
             await().atMost(Duration.ofSeconds(10))
                     .until(() -> lines.stream().anyMatch(l -> l.contains("Observation/" + first)));
@@ -229,7 +217,7 @@ class LiveTwinBrowserTest {
                     .as("nothing sent twice")
                     .hasSize(1);
         } finally {
-            live.body().close();
+            events.close();
         }
     }
 
